@@ -15,6 +15,8 @@ export interface ToolContext {
   workspace: string;
   /** Reports token usage (LLM-backed tools); feeds the `cost` hook. */
   reportUsage?: (usage: TokenUsage) => void;
+  /** Capabilities granted by the security hook; `exec` gates `process.exec`. @default {} */
+  permissions?: { exec?: boolean };
 }
 
 export interface TokenUsage {
