@@ -5,6 +5,8 @@
  * `?` one non-separator character. Everything else is literal. Compiled patterns are cached.
  */
 const cache = new Map<string, RegExp>();
+// Globs come from definitions and subscriptions, so they are few; the cap only stops unbounded growth.
+const CACHE_MAX = 1000;
 
 /** Compiles a glob into an anchored RegExp. `sep` is the segment separator (`.` for event types, `/` for paths). */
 export function globToRegExp(glob: string, sep = ''): RegExp {
@@ -28,7 +30,9 @@ export function globToRegExp(glob: string, sep = ''): RegExp {
       src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
     }
   }
-  re = new RegExp(`^${src}$`);
+  // `s`: wildcards also match line breaks; `u`: `?` and `*` step over whole code points, not UTF-16 halves.
+  re = new RegExp(`^${src}$`, 'su');
+  if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, re);
   return re;
 }
