@@ -54,7 +54,8 @@ describe('scanTemplate', () => {
     await fc.assert(
       fc.asyncProperty(noDollar, noDollar, fc.string({ maxLength: 10 }).filter((s) => /^[a-z ]*$/.test(s)), async (a, b, lit) => {
         const out = await compileTemplate(`${a}\${ "${lit}" }${b}`, origin).evaluate(scope);
-        expect(out).toBe(a + lit + b);
+        // With only whitespace around it, the string is a whole expression and yields the bare value.
+        expect(out).toBe((a + b).trim() === '' ? lit : a + lit + b);
       }),
       { numRuns: 200 },
     );
