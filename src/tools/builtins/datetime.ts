@@ -17,7 +17,7 @@ const input = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('format'),
     date: dateInput.optional(),
-    format: z.string().default('iso').describe('iso | epoch | epochSeconds | date | time | a pattern of YYYY MM DD HH mm ss SSS tokens'),
+    format: z.string().default('iso').describe('iso | epoch | epochSeconds | date | time | a pattern of YYYY MM DD HH mm ss SSS Z (offset) tokens, [text] literal'),
     timeZone: z.string().default('UTC'),
   }),
   z.strictObject({ op: z.literal('add'), date: dateInput.optional(), amount: z.number(), unit: z.enum(['ms', 's', 'm', 'h', 'd', 'w', 'month', 'year']) }),
@@ -56,17 +56,22 @@ function partsIn(ms: number, timeZone: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const p of fmt.formatToParts(new Date(ms))) out[p.type] = p.value;
-  out.ms = String(((ms % 1000) + 1000) % 1000).padStart(3, '0');
+  const milli = ((ms % 1000) + 1000) % 1000;
+  out.ms = String(milli).padStart(3, '0');
+  const local = Date.UTC(Number(out.year), Number(out.month) - 1, Number(out.day), Number(out.hour), Number(out.minute), Number(out.second));
+  const offset = Math.round((local - (ms - milli)) / 60_000);
+  const abs = Math.abs(offset);
+  out.offset = `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   return out;
 }
 
-const TOKENS = /\[([^\]]*)\]|YYYY|SSS|MM|DD|HH|mm|ss/g;
+const TOKENS = /\[([^\]]*)\]|YYYY|SSS|MM|DD|HH|mm|ss|Z/g;
 
 function formatDate(ms: number, format: string, timeZone: string): string | number {
   switch (format) {
     case 'iso':
       if (timeZone === 'UTC') return new Date(ms).toISOString();
-      return formatDate(ms, 'YYYY-MM-DD[T]HH:mm:ss.SSS', timeZone);
+      return formatDate(ms, 'YYYY-MM-DD[T]HH:mm:ss.SSSZ', timeZone);
     case 'epoch':
       return ms;
     case 'epochSeconds':
@@ -92,6 +97,8 @@ function formatDate(ms: number, format: string, timeZone: string): string | numb
         return p.minute ?? '';
       case 'ss':
         return p.second ?? '';
+      case 'Z':
+        return p.offset ?? '';
       default:
         return p.ms ?? '';
     }
@@ -116,7 +123,7 @@ function addTo(ms: number, amount: number, unit: FixedUnit | 'month' | 'year'): 
 /** `util.datetime`. */
 export const datetimeTool = defineTool({
   name: NAME,
-  description: 'Date arithmetic in UTC: `now`, `format` (ISO, epoch or a YYYY-MM-DD HH:mm:ss pattern in a time zone), `add` an amount of a unit, `diff` two dates.',
+  description: 'Date arithmetic in UTC: `now`, `format` (ISO, epoch or a YYYY-MM-DD HH:mm:ss pattern, in UTC or an IANA time zone), `add` an amount of a unit, `diff` two dates.',
   input,
   output: 'now/add: ISO-8601 string; format: string (number for epoch formats); diff: number of `unit`s from `date` to `to`',
   run(args) {
