@@ -78,7 +78,8 @@ export function toHookflowError(err: unknown, fallback: string = ErrorCode.INTER
     return err;
   }
   if (err instanceof Error) {
-    const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : fallback;
+    const raw = (err as Error & { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : fallback;
     const message = err.name === 'AbortError' || err.name === 'TimeoutError' ? err.message || 'aborted' : err.message;
     return new HookflowError(code, message, { cause: err, ...(step === undefined ? {} : { step }) });
   }

@@ -1,0 +1,94 @@
+/**
+ * Parallel pattern: every item is a branch (any step kind); branches run through a bounded pool
+ * (`concurrency`, default: all at once) and start as soon as a slot is free. Output is an object keyed by
+ * branch id. `failFast` aborts the siblings of the first failing branch through their AbortSignal.
+ */
+import type { ParallelStep, StepDef } from '../../dsl/types.js';
+import { ErrorCode, HookflowError, toHookflowError } from '../../errors.js';
+import { ParallelLifecycle } from '../machines.js';
+import type { RunState } from '../run-state.js';
+import { Suspended, type Outcome } from '../signals.js';
+import { cancelled, executeStep, recordNotStarted, type StepRun } from '../step.js';
+import { firePattern } from './hooks.js';
+import { runPool } from './pool.js';
+
+export async function runParallel(rs: RunState, run: StepRun, signal: AbortSignal): Promise<Outcome> {
+  const step = run.step as ParallelStep;
+  const n = step.branches.length;
+  let state = ParallelLifecycle.initial;
+  let ac: AbortController | undefined;
+  let unlink: (() => void) | undefined;
+  if (step.failFast) {
+    const c = new AbortController();
+    ac = c;
+    if (signal.aborted) c.abort(signal.reason);
+    const onAbort = (): void => c.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    unlink = () => signal.removeEventListener('abort', onAbort);
+  }
+  const frame = run.bodyFrame(ac ? ac.signal : signal);
+  const outputs: unknown[] = new Array<unknown>(n);
+  let failure: { index: number; error: unknown } | undefined;
+  let suspends: Suspended[] | undefined;
+  const before = run.has('before_branch');
+  const after = run.has('after_branch');
+
+  await runPool(n, step.concurrency ?? n, async (i) => {
+    const b = step.branches[i] as StepDef;
+    if (frame.signal.aborted) {
+      await recordNotStarted(rs, frame, b, frame.signal.reason);
+      return;
+    }
+    try {
+      const target = { id: b.id, path: frame.prefix + b.id, kind: b.kind };
+      let output: unknown;
+      let done = false;
+      if (before) {
+        const d = await firePattern(rs, run, 'before_branch', target, null, undefined, { branch: b.id, index: i });
+        if (d.action === 'cancel') throw cancelled(d, 'before_branch');
+        if (d.action === 'replace') {
+          output = (d.result as { value: unknown }).value;
+          done = true;
+        }
+      }
+      if (!done) {
+        const out = await executeStep(rs, frame, b, 1);
+        if (out.redirect !== undefined) {
+          throw new HookflowError(ErrorCode.HOOK_RESULT_INVALID, `redirect to "${out.redirect}" cannot leave parallel branch "${b.id}": the target must be in the same or an enclosing sequence of the branch`, { step: target.path, retryable: false });
+        }
+        output = out.output;
+      }
+      if (after) {
+        const d = await firePattern(rs, run, 'after_branch', target, null, output, { branch: b.id, index: i });
+        if (d.action === 'modify') output = d.output;
+        else if (d.action === 'replace') output = (d.result as { value: unknown }).value;
+        else if (d.action === 'cancel') throw cancelled(d, 'after_branch');
+      }
+      outputs[i] = output;
+    } catch (err) {
+      if (err instanceof Suspended) {
+        (suspends ??= []).push(err);
+        return;
+      }
+      if (failure === undefined || (!step.failFast && i < failure.index)) failure = { index: i, error: err };
+      if (ac && !ac.signal.aborted) {
+        state = ParallelLifecycle.next(state, 'BRANCH_FAILED');
+        ac.abort(new HookflowError(ErrorCode.CANCELLED, `cancelled because sibling branch "${b.id}" failed (failFast)`, { retryable: false }));
+      }
+    }
+  });
+  unlink?.();
+  state = ParallelLifecycle.next(state, 'ALL_SETTLED');
+  if (failure !== undefined) {
+    if (state !== 'failed') ParallelLifecycle.next(state, 'FAIL');
+    throw toHookflowError(failure.error, ErrorCode.TOOL_ERROR);
+  }
+  if (suspends !== undefined) {
+    ParallelLifecycle.next(state, 'SUSPEND');
+    throw Suspended.merge(suspends);
+  }
+  ParallelLifecycle.next(state, 'DONE');
+  const result: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) result[(step.branches[i] as StepDef).id] = outputs[i] ?? null;
+  return { output: result };
+}

@@ -1,0 +1,246 @@
+/**
+ * The state of one executing run: identity, variables, the event sequence and the journal writer, the
+ * replay data of a resumed run, and the hook host the HookRunner talks to.
+ */
+import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
+import type { TokenUsage } from '../tools/types.js';
+import { ErrorCode, HookflowError, type ErrorInfo } from '../errors.js';
+import type { UniversalEvent } from '../events/types.js';
+import type { ExprScope } from '../expr/types.js';
+import type { HookInstance } from '../hooks/registry.js';
+import type { Decision, HookHost, PointCall } from '../hooks/runner.js';
+import type { HookPoint, HookResult } from '../hooks/types.js';
+import type { CommitBatch, RunRecord, SignalRecord, StepRecord } from '../store/types.js';
+import type { EngineCore } from './core.js';
+import type { Frame } from './frame.js';
+
+/** Replay data of a resumed run, rebuilt from its journal. */
+export interface Replay {
+  /** Latest record per step path. */
+  steps: Map<string, StepRecord>;
+  /** Recorded hook results per `path|point|attempt`, in call order. */
+  decisions: Map<string, Array<{ hookId: string; result: HookResult }>>;
+}
+
+/** A function that rewrites event data / step records before they leave the engine (secret redaction). */
+export type Redactor = (value: unknown) => unknown;
+
+export interface RunStateInit {
+  core: EngineCore;
+  def: WorkflowDefinition;
+  runId: string;
+  correlationId: string;
+  input: unknown;
+  startedAt: number;
+  replay?: Replay;
+  seq: number;
+  signals: SignalRecord[];
+  parentRunId?: string;
+  parentStepPath?: string;
+  env: Record<string, string>;
+}
+
+export class RunState implements HookHost {
+  readonly core: EngineCore;
+  readonly def: WorkflowDefinition;
+  readonly runId: string;
+  readonly correlationId: string;
+  readonly workflow: string;
+  input: unknown;
+  readonly vars: Record<string, unknown>;
+  readonly scope: ExprScope;
+  readonly controller = new AbortController();
+  readonly replay: Replay | undefined;
+  readonly startedAt: number;
+  readonly parentRunId: string | undefined;
+  readonly parentStepPath: string | undefined;
+  /** Workflow-scoped hook instances (built from the definition), in call order. */
+  workflowHooks: HookInstance[] = [];
+  seq: number;
+  redirects = 0;
+  /** Signals received so far, and how many of each name have been consumed by waits. */
+  signals: SignalRecord[];
+  readonly signalCursor = new Map<string, number>();
+  /** Forks with join: detach, awaited at run end. */
+  readonly detached: Array<Promise<unknown>> = [];
+  readonly redactors: Redactor[] = [];
+  /** Totals shown by `hookflow show` (cost, tokens...), persisted on the run row. */
+  totals: Record<string, unknown> | null = null;
+  /** Every hook instance this run created (disposed at run end). */
+  readonly owned: HookInstance[] = [];
+  /** Instances of each step's own `hooks:`. */
+  readonly stepHookInstances = new Map<StepDef, HookInstance[]>();
+  /** Compiled fork steps of rule hooks, by hook id (journaled forks refer to them by `$ref`). */
+  readonly ruleForks = new Map<string, { steps?: StepDef[]; branches?: StepDef[] }>();
+  /** Capabilities granted to tools (the security hook grants `exec`). */
+  permissions: { exec?: boolean } = {};
+  readonly usageListeners: Array<(u: TokenUsage, path: string) => void> = [];
+  private readonly forkCounts = new Map<string, number>();
+  private pending: UniversalEvent[] = [];
+  private pressure: Promise<void> | undefined;
+  private readonly decisionCursor = new Map<string, number>();
+
+  constructor(init: RunStateInit) {
+    this.core = init.core;
+    this.def = init.def;
+    this.runId = init.runId;
+    this.correlationId = init.correlationId;
+    this.workflow = init.def.name;
+    this.input = init.input;
+    this.startedAt = init.startedAt;
+    this.replay = init.replay;
+    this.seq = init.seq;
+    this.signals = init.signals;
+    this.parentRunId = init.parentRunId;
+    this.parentStepPath = init.parentStepPath;
+    this.vars = { ...structuredClone(init.def.vars) };
+    this.scope = {
+      input: init.input,
+      vars: this.vars,
+      steps: Object.create(null) as ExprScope['steps'],
+      run: { id: init.runId, workflow: init.def.name, version: init.def.version, startedAt: new Date(init.startedAt).toISOString() },
+      env: init.env,
+    };
+    if (this.replay === undefined) delete (this as { replayDecision?: unknown }).replayDecision;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Creates, publishes and queues (for the next journal commit) one event of this run. */
+  emit(type: string, data: unknown, causationId?: string, language: 'js' | 'yaml' = 'js'): string {
+    const seq = ++this.seq;
+    const id = `${this.runId}:${seq}`;
+    const ev: UniversalEvent = {
+      id,
+      type,
+      time: new Date(this.core.clock.now()).toISOString(),
+      seq,
+      runId: this.runId,
+      correlationId: this.correlationId,
+      source: { component: 'engine', language },
+      data: this.redactors.length ? this.redact(data) : data,
+      schemaVersion: 1,
+    };
+    if (causationId !== undefined) ev.causationId = causationId;
+    this.pending.push(ev);
+    const bus = this.core.bus;
+    if (bus.hasSubscribers) {
+      const p = bus.publish(ev);
+      if (p) this.pressure = this.pressure ? this.pressure.then(() => p) : p;
+    }
+    return id;
+  }
+
+  redact(value: unknown): unknown {
+    let v = value;
+    for (const r of this.redactors) v = r(v);
+    return v;
+  }
+
+  /**
+   * Writes the queued events plus the given step rows and run patch in one transaction. Returns a
+   * promise only when something must be awaited (bus backpressure, state-save hooks, async stores).
+   */
+  commit(steps?: StepRecord[], run?: CommitBatch['run'], frame?: Frame): void | Promise<void> {
+    const batch: CommitBatch = { events: this.pending };
+    this.pending = [];
+    if (steps) batch.steps = this.redactors.length ? steps.map((s) => ({ ...s, output: this.redact(s.output), error: s.error })) : steps;
+    batch.run = run ? { ...run, lastSeq: this.seq } : { lastSeq: this.seq };
+    const hooks = frame?.hooks ?? this.workflowHooks;
+    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) return this.commitWithHooks(batch, hooks);
+    const w = this.core.store.commit(this.runId, batch);
+    if (w || this.pressure) return this.settle(w);
+    return undefined;
+  }
+
+  private async settle(w: void | Promise<void>): Promise<void> {
+    if (w) await w;
+    const p = this.pressure;
+    if (p) {
+      this.pressure = undefined;
+      await p;
+    }
+  }
+
+  private async commitWithHooks(batch: CommitBatch, hooks: readonly HookInstance[]): Promise<void> {
+    const d = await this.fire(hooks, { point: 'before_state_save', attempt: 1, input: batch, hooks: [] });
+    let toWrite = batch;
+    if (d.action === 'modify') toWrite = d.input as CommitBatch;
+    else if (d.action === 'cancel') {
+      // A cancelled save is refused loudly: losing journal data silently is never acceptable.
+      throw new HookflowError(ErrorCode.HOOK_CANCELLED, `state save cancelled by hook "${d.hookId}": ${(d.result as { reason?: string }).reason ?? ''}`, { retryable: false });
+    }
+    await this.settle(this.core.store.commit(this.runId, toWrite));
+    await this.fire(hooks, { point: 'after_state_save', attempt: 1, input: toWrite, output: { seq: this.seq }, hooks: [] });
+  }
+
+  /** True when any hook (engine-wide or in `hooks`) listens at `point`. */
+  hasHooks(point: HookPoint, hooks: readonly HookInstance[]): boolean {
+    if (this.core.hooks.at(point).length > 0) return true;
+    for (const h of hooks) if (h.points.has(point)) return true;
+    return false;
+  }
+
+  /** Runs the hooks at a point: engine-wide hooks merged with `hooks` (workflow + step-scoped). */
+  fire(hooks: readonly HookInstance[], call: PointCall): Promise<Decision> {
+    const global = this.core.hooks.at(call.point);
+    call.hooks = global.length === 0 ? hooks : hooks.length === 0 ? global : [...global, ...hooks].sort((a, b) => a.order - b.order || a.seq - b.seq);
+    return this.core.runner.run(this, call);
+  }
+
+  /** Recorded decision for a hook call of a resumed run. Removed from instances when not resuming. */
+  replayDecision(key: string, hookId: string): HookResult | undefined {
+    const list = this.replay?.decisions.get(key);
+    if (!list) return undefined;
+    const i = this.decisionCursor.get(key) ?? 0;
+    const entry = list[i];
+    if (!entry || entry.hookId !== hookId) return undefined;
+    this.decisionCursor.set(key, i + 1);
+    return entry.result;
+  }
+
+  /** Takes the next unconsumed signal of `name`, or undefined. */
+  takeSignal(name: string): { data: unknown; index: number } | undefined {
+    const want = this.signalCursor.get(name) ?? 0;
+    let seen = 0;
+    for (const s of this.signals) {
+      if (s.name !== name) continue;
+      if (seen === want) {
+        this.signalCursor.set(name, want + 1);
+        return { data: s.data, index: want };
+      }
+      seen++;
+    }
+    return undefined;
+  }
+
+  /** Index of the next fork started from `path` (0 for the first). */
+  nextForkIndex(path: string): number {
+    const n = this.forkCounts.get(path) ?? 0;
+    this.forkCounts.set(path, n + 1);
+    return n;
+  }
+
+  /** Token usage reported by a tool or agent: totals, then listeners (the cost hook may throw BUDGET_EXCEEDED). */
+  reportUsage(path: string, u: TokenUsage): void {
+    const t = (this.totals ??= {});
+    const tokens = (t.tokens as { input: number; output: number } | undefined) ?? { input: 0, output: 0 };
+    t.tokens = { input: tokens.input + u.inputTokens, output: tokens.output + u.outputTokens };
+    for (const l of this.usageListeners) l(u, path);
+  }
+
+  addTotals(patch: Record<string, unknown>): void {
+    this.totals = { ...(this.totals ?? {}), ...patch };
+  }
+
+  /** Run row fields for the end of the run. */
+  endPatch(status: RunRecord['status'], output: unknown, error: ErrorInfo | null): CommitBatch['run'] {
+    const now = new Date(this.core.clock.now()).toISOString();
+    const patch: CommitBatch['run'] = { status, output: this.redactors.length ? this.redact(output) : output, error, updatedAt: now, owner: null };
+    if (status !== 'suspended') patch.endedAt = now;
+    if (this.totals) patch.totals = this.totals;
+    return patch;
+  }
+}

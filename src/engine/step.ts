@@ -1,0 +1,533 @@
+/**
+ * One step's lifecycle: replay check, `when` guard, before_step hooks, attempts (policy retries on
+ * p-retry, hook retries, per-attempt timeouts), `output:` transform, after_step hooks, `export:`,
+ * and on failure step_error hooks, `catch:` and `onError`. Every transition goes through the compiled
+ * step machine and is journaled in one commit.
+ *
+ * This is the engine's hot path: with no hooks and no retry policy a step costs two journal commits,
+ * two events and one await of the task.
+ */
+import pRetry from 'p-retry';
+import type { StepDef } from '../dsl/types.js';
+import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
+import type { ExprScope, Template } from '../expr/types.js';
+import type { HookInstance } from '../hooks/registry.js';
+import type { Decision } from '../hooks/runner.js';
+import type { HookContext, HookPoint, HookResult } from '../hooks/types.js';
+import type { StepRecord, StepStatus } from '../store/types.js';
+import { sleep } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import { childFrame, pointsOf, View, type Frame } from './frame.js';
+import { StepLifecycle, type StepEvent, type StepState } from './machines.js';
+import { backoffDelay, isRetryable } from './retry.js';
+import type { RunState } from './run-state.js';
+import { SkipRequest, Suspended, type Outcome } from './signals.js';
+import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
+import { joinForks, relaunchDetached, settleForks, startFork, type DetachedEntry, type ForkHandle, type ForkOrigin } from './fork.js';
+import { runTask } from './tasks.js';
+import { runPattern } from './patterns/index.js';
+import { runSequence } from './patterns/sequence.js';
+
+const RESTORABLE: ReadonlySet<StepStatus> = new Set(['completed', 'skipped']);
+
+/** Evaluates a template, naming the step in EXPRESSION errors. */
+export function evalT(t: Template, scope: ExprScope, path: string): unknown {
+  if (t.constant) return t.value;
+  return t.evaluate(scope).catch((err: unknown) => {
+    throw toHookflowError(err, ErrorCode.EXPRESSION, path);
+  });
+}
+
+/** JSONata-like truthiness for `when`, `if`, `while`, `until`. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(truthy);
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+/** Executes one step of a list. `visit` > 1 when a redirect brought the sequence back to it. */
+export function executeStep(rs: RunState, frame: Frame, step: StepDef, visit: number): Promise<Outcome> {
+  const path = visit > 1 ? `${frame.prefix}${step.id}@${visit}` : frame.prefix + step.id;
+  const view = new View();
+  frame.scope.steps[step.id] = view;
+  if (frame.scope.steps !== rs.scope.steps) rs.scope.steps[step.id] = view;
+  const rec = rs.replay?.steps.get(path);
+  if (rec !== undefined && (RESTORABLE.has(rec.status) || rec.effects?.recovered === true)) {
+    return Promise.resolve(restoreStep(rs, frame, step, rec, view));
+  }
+  return new StepRun(rs, frame, step, path, view, rec).execute();
+}
+
+function restoreStep(rs: RunState, frame: Frame, step: StepDef, rec: StepRecord, view: View): Outcome {
+  view.output = rec.output ?? null;
+  view.status = rec.status;
+  view.attempts = rec.attempt;
+  view.error = rec.error ?? null;
+  view.started = rec.startedAt ? Date.parse(rec.startedAt) : 0;
+  view.ended = rec.endedAt ? Date.parse(rec.endedAt) : 0;
+  const fx = rec.effects;
+  const out: Outcome = { output: view.output };
+  if (rec.status === 'skipped') out.skipped = true;
+  if (fx) {
+    if (fx.vars) Object.assign(rs.vars, fx.vars as Record<string, unknown>);
+    if (typeof fx.signal === 'string') rs.signalCursor.set(fx.signal, (rs.signalCursor.get(fx.signal) ?? 0) + 1);
+    if (Array.isArray(fx.forks)) view.forks = fx.forks;
+    if (typeof fx.redirect === 'string') out.redirect = fx.redirect;
+    if (Array.isArray(fx.detached)) {
+      const origin: ForkOrigin = { path: rec.path, stepId: step.id, frame, cause: frame.cause, hooks: frame.hooks };
+      for (const entry of fx.detached as DetachedEntry[]) relaunchDetached(rs, origin, entry);
+    }
+  }
+  return out;
+}
+
+/** Hook instances of a step's own `hooks:` (built at run start). */
+export function stepHooks(rs: RunState, step: StepDef): readonly HookInstance[] | undefined {
+  return step.hooks.length > 0 ? rs.stepHookInstances.get(step) : undefined;
+}
+
+class StepRun {
+  private state: StepState = 'pending';
+  private attemptNo: number;
+  private startId: string | undefined;
+  private readonly hooks: readonly HookInstance[];
+  private readonly points: ReadonlySet<HookPoint>;
+  private info: HookContext['step'] | undefined;
+  private ran: HookInstance[] | undefined;
+  private forks: ForkHandle[] | undefined;
+  private cacheReq: CacheRequest | undefined;
+  private redirect: string | undefined;
+  private effects: Record<string, unknown> | undefined;
+  private t0 = 0;
+
+  constructor(
+    readonly rs: RunState,
+    readonly frame: Frame,
+    readonly step: StepDef,
+    readonly path: string,
+    readonly view: View,
+    readonly rec: StepRecord | undefined,
+  ) {
+    // A resumed in-flight step runs its interrupted attempt again, with the same idempotency key.
+    this.attemptNo = rec ? Math.max(0, rec.attempt - 1) : 0;
+    const own = stepHooks(rs, step);
+    if (own && own.length > 0) {
+      this.hooks = [...frame.hooks, ...own].sort((a, b) => a.order - b.order || a.seq - b.seq);
+      this.points = pointsOf(this.hooks);
+    } else {
+      this.hooks = frame.hooks;
+      this.points = frame.hookPoints;
+    }
+  }
+
+  get attempt(): number {
+    return this.attemptNo;
+  }
+
+  /** Hook target description (built once, only when some hook fires). */
+  stepInfo(): NonNullable<HookContext['step']> {
+    if (this.info === undefined) {
+      const s = this.step;
+      const info: NonNullable<HookContext['step']> = { id: s.id, path: this.path, kind: s.kind };
+      if (s.kind === 'tool') info.tool = s.tool;
+      if (s.kind === 'agent') info.agent = s.agent;
+      this.info = info;
+    }
+    return this.info;
+  }
+
+  has(point: HookPoint): boolean {
+    return this.points.has(point) || this.rs.core.hooks.at(point).length > 0;
+  }
+
+  /** The hook list in effect for this step (for tasks firing tool/agent points). */
+  get hookList(): readonly HookInstance[] {
+    return this.hooks;
+  }
+
+  async fire(point: HookPoint, input: unknown, output?: unknown, error?: ErrorInfo, metadata?: Record<string, unknown>): Promise<Decision> {
+    const call: Parameters<RunState['fire']>[1] = { point, step: this.stepInfo(), attempt: Math.max(1, this.attemptNo), input, hooks: [] };
+    if (output !== undefined) call.output = output;
+    if (error !== undefined) call.error = error;
+    if (metadata !== undefined) call.metadata = metadata;
+    if (this.startId !== undefined) call.causationId = this.startId;
+    else if (this.frame.cause !== undefined) call.causationId = this.frame.cause;
+    (call as { scope?: ExprScope }).scope = this.frame.scope;
+    const d = await this.rs.fire(this.hooks, call);
+    if (d.ran) (this.ran ??= []).push(...d.ran);
+    return d;
+  }
+
+  private to(event: StepEvent): void {
+    this.state = StepLifecycle.next(this.state, event);
+    this.view.status = this.state as StepStatus;
+  }
+
+  async execute(): Promise<Outcome> {
+    const { rs, frame, step } = this;
+    try {
+      if (step.when !== undefined && !truthy(await evalT(step.when, frame.scope, this.path))) {
+        return await this.skip('when guard is false', 'when');
+      }
+      let input = step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow' ? await evalT(step.with, frame.scope, this.path) : null;
+      if (this.has('before_step')) {
+        const d = await this.fire('before_step', input);
+        switch (d.action) {
+          case 'continue':
+            break;
+          case 'modify':
+            input = d.input;
+            break;
+          case 'cancel':
+            throw cancelled(d, 'before_step');
+          case 'skip':
+            return await this.skip(reasonOf(d.result, `skipped by hook "${d.hookId}"`), 'hook');
+          case 'replace':
+            return await this.complete('REPLACE', (d.result as { value: unknown }).value);
+          case 'redirect':
+            this.redirect = (d.result as { to: string }).to;
+            return await this.skip(`redirected to ${this.redirect} by hook "${d.hookId}"`, 'redirect');
+          case 'fork':
+            (this.forks ??= []).push(startFork(rs, this.forkOrigin(), d));
+            break;
+          case 'cache': {
+            const req = { ...(d.result as Extract<HookResult, { action: 'cache' }>), hookId: d.hookId ?? '' };
+            const key = req.key ?? cacheKeyFor(rs, step, this.path, input);
+            const hit = await cacheLookup(rs, key, req);
+            if (hit !== undefined) {
+              rs.emit('step.cached', { path: this.path, stepId: step.id, key }, this.frame.cause);
+              return await this.complete('CACHE_HIT', hit.value);
+            }
+            this.cacheReq = { key, ttl: req.ttl, persist: (req as { persist?: boolean }).persist === true };
+            break;
+          }
+          case 'retry':
+            break; // not allowed at before_step: normalizeResult already rejected it
+        }
+      }
+      const output = await this.attempts(input);
+      if (this.cacheReq) await cacheStore(rs, this.cacheReq, output);
+      return await this.complete('SUCCEED', output);
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  /** Runs attempts until success or final failure; hook retries re-enter the loop. */
+  private async attempts(input: unknown): Promise<unknown> {
+    const policy = this.step.retry;
+    let budgets: Map<string, number> | undefined;
+    for (;;) {
+      let output: unknown;
+      try {
+        output = policy !== undefined && policy.attempts > 1 ? await this.withPolicy(input) : await this.attempt(input);
+      } catch (err) {
+        if (err instanceof Suspended || err instanceof SkipRequest) throw err;
+        const e = toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
+        if (!this.has('step_error') || this.frame.signal.aborted) throw e;
+        const d = await this.fire('step_error', input, undefined, e.toJSON());
+        if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
+          await this.retryWait(delayOf(d.result), 'hook', e);
+          continue;
+        }
+        if (d.action === 'cancel') throw cancelled(d, 'step_error');
+        throw e;
+      }
+      if (this.has('after_step')) {
+        const d = await this.fire('after_step', input, output);
+        switch (d.action) {
+          case 'continue':
+            break;
+          case 'modify':
+            output = d.output;
+            break;
+          case 'replace':
+            output = (d.result as { value: unknown }).value;
+            break;
+          case 'retry':
+            if (grant(d, (budgets ??= new Map()))) {
+              await this.retryWait(delayOf(d.result), 'hook');
+              continue;
+            }
+            break; // budget spent: the step's own outcome stands
+          case 'redirect':
+            this.redirect = (d.result as { to: string }).to;
+            break;
+          case 'fork':
+            (this.forks ??= []).push(startFork(this.rs, this.forkOrigin(), d));
+            break;
+          case 'cancel':
+            throw cancelled(d, 'after_step');
+          default:
+            break;
+        }
+      }
+      return output;
+    }
+  }
+
+  private withPolicy(input: unknown): Promise<unknown> {
+    const policy = this.step.retry!;
+    const signal = this.frame.signal;
+    return pRetry(
+      () =>
+        this.attempt(input).catch((err: unknown) => {
+          throw err instanceof Suspended || err instanceof SkipRequest ? err : toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
+        }),
+      {
+        retries: policy.attempts - 1,
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        signal,
+        shouldRetry: async ({ error, attemptNumber }) => {
+          if (!(error instanceof HookflowError) || signal.aborted || !isRetryable(error, policy)) return false;
+          await this.retryWait(backoffDelay(policy, attemptNumber, this.rs.core.random), 'policy', error);
+          return true;
+        },
+      },
+    );
+  }
+
+  /** One attempt: start transition, the task (with timeout), the `output:` transform. */
+  private async attempt(input: unknown): Promise<unknown> {
+    this.attemptNo++;
+    const w = this.start(input);
+    if (w) await w;
+    const raw = await this.withTimeout(input);
+    const t = this.step.output;
+    if (t === undefined) return raw;
+    const scope = Object.create(this.frame.scope) as ExprScope;
+    scope.result = raw;
+    return evalT(t, scope, this.path);
+  }
+
+  private start(input: unknown): void | Promise<void> {
+    const { rs, step } = this;
+    this.to('START');
+    if (this.t0 === 0) {
+      this.t0 = rs.core.clock.now();
+      this.view.started = this.t0;
+    }
+    this.view.attempts = this.attemptNo;
+    const data: Record<string, unknown> = { path: this.path, stepId: step.id, kind: step.kind, attempt: this.attemptNo };
+    if (input !== null && input !== undefined) data.input = input;
+    this.startId = rs.emit('step.started', data, this.frame.cause);
+    return rs.commit([this.record('running')], undefined, this.frame);
+  }
+
+  private withTimeout(input: unknown): Promise<unknown> {
+    const ms = this.step.timeout;
+    if (ms === undefined) return this.runKind(input, this.frame.signal);
+    const clock = this.rs.core.clock;
+    const parent = this.frame.signal;
+    const ac = new AbortController();
+    const onParent = (): void => ac.abort(parent.reason);
+    if (parent.aborted) ac.abort(parent.reason);
+    else parent.addEventListener('abort', onParent, { once: true });
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => {
+        const e = new HookflowError(ErrorCode.TIMEOUT, `step "${this.step.id}" timed out after ${ms} ms (attempt ${this.attemptNo})`, { step: this.path });
+        ac.abort(e);
+        reject(e);
+      }, ms);
+    });
+    return Promise.race([this.runKind(input, ac.signal), timeout]).finally(() => {
+      clock.clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
+    });
+  }
+
+  /** Dispatches to the task or pattern of the step kind. */
+  private runKind(input: unknown, signal: AbortSignal): Promise<unknown> {
+    const step = this.step;
+    if (step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow' || step.kind === 'set' || step.kind === 'wait' || step.kind === 'emit' || step.kind === 'fail') {
+      return runTask(this.rs, this, input, signal);
+    }
+    return runPattern(this.rs, this, signal).then((out) => {
+      if (out.redirect !== undefined) this.redirect = out.redirect;
+      return out.output;
+    });
+  }
+
+  /** This step as the origin of a fork. */
+  forkOrigin(): ForkOrigin {
+    return {
+      path: this.path,
+      stepId: this.step.id,
+      frame: this.frame,
+      cause: this.startId ?? this.frame.cause,
+      hooks: this.hooks,
+      onDetached: (entry) => {
+        const list = ((this.effects ??= {}).detached ??= []) as DetachedEntry[];
+        list.push(entry);
+      },
+    };
+  }
+
+  /** Frame for a pattern's nested lists: prefix `path/` (`path~N/` on attempt N > 1). */
+  bodyFrame(signal: AbortSignal, bindings?: Record<string, unknown>, prefix?: string): Frame {
+    const own = stepHooks(this.rs, this.step);
+    const p = prefix ?? `${this.path}${this.attemptNo > 1 ? `~${this.attemptNo}` : ''}/`;
+    return childFrame(this.frame, p, own, bindings, signal, this.startId);
+  }
+
+  private async retryWait(delayMs: number, reason: 'policy' | 'hook', error?: HookflowError): Promise<void> {
+    const { rs } = this;
+    this.to('RETRY');
+    const data: Record<string, unknown> = { path: this.path, stepId: this.step.id, attempt: this.attemptNo, delayMs, reason };
+    if (error) data.error = error.toJSON();
+    const id = rs.emit('step.retrying', data, this.startId);
+    if (this.has('step_retry')) {
+      const d = await this.fire('step_retry', null, undefined, error?.toJSON(), { delayMs, reason, causationId: id });
+      if (d.action === 'cancel') throw cancelled(d, 'step_retry');
+    }
+    const w = rs.commit([this.record('retrying')], undefined, this.frame);
+    if (w) await w;
+    await sleep(rs.core.clock, delayMs, this.frame.signal);
+  }
+
+  /** Successful end: export, journal, breakers, forks joined. */
+  private async complete(event: 'SUCCEED' | 'REPLACE' | 'CACHE_HIT', output: unknown): Promise<Outcome> {
+    const { rs, step, view } = this;
+    if (this.forks) view.forks = await joinForks(rs, this.forkOrigin(), this.forks);
+    if (step.export !== undefined) {
+      const scope = Object.create(this.frame.scope) as ExprScope;
+      scope.result = output;
+      scope.output = output;
+      const written: Record<string, unknown> = {};
+      for (const [name, t] of Object.entries(step.export)) written[name] = await evalT(t, scope, this.path);
+      Object.assign(rs.vars, written);
+      this.addEffect('vars', written);
+    }
+    this.to(event);
+    view.output = output;
+    view.ended = rs.core.clock.now();
+    if (this.redirect !== undefined) this.addEffect('redirect', this.redirect);
+    if (view.forks) this.addEffect('forks', view.forks);
+    const dur = view.ended - (this.t0 || view.ended);
+    rs.emit('step.completed', { path: this.path, stepId: step.id, output, attempt: this.attemptNo, durationMs: dur }, this.startId ?? this.frame.cause);
+    const w = rs.commit([this.record('completed', output)], undefined, this.frame);
+    if (w) await w;
+    if (this.ran) rs.core.runner.observe(this.ran, dur);
+    const out: Outcome = { output };
+    if (this.redirect !== undefined) out.redirect = this.redirect;
+    return out;
+  }
+
+  private async skip(reason: string, cause: 'when' | 'hook' | 'redirect'): Promise<Outcome> {
+    const { rs, step, view } = this;
+    this.to('SKIP');
+    view.ended = rs.core.clock.now();
+    rs.emit('step.skipped', { path: this.path, stepId: step.id, reason }, this.startId ?? this.frame.cause);
+    if (this.has('step_skip')) await this.fire('step_skip', null, undefined, undefined, { reason, cause });
+    if (this.redirect !== undefined) this.addEffect('redirect', this.redirect);
+    const w = rs.commit([this.record('skipped', null)], undefined, this.frame);
+    if (w) await w;
+    const out: Outcome = { output: null, skipped: true };
+    if (this.redirect !== undefined) out.redirect = this.redirect;
+    return out;
+  }
+
+  /** Final failure: suspension passes through; otherwise catch, onError, or rethrow. */
+  private async failed(err: unknown): Promise<Outcome> {
+    const { rs, step, view } = this;
+    if (err instanceof Suspended) {
+      if (this.state === 'running') this.to('SUSPEND');
+      throw err;
+    }
+    if (err instanceof SkipRequest) return this.skip(err.reason, 'hook');
+    if (this.forks) await settleForks(this.forks);
+    const e = toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
+    const isCancel = e.code === ErrorCode.HOOK_CANCELLED || e.code === ErrorCode.CANCELLED;
+    this.to(isCancel ? 'CANCEL' : 'FAIL');
+    view.error = e.toJSON();
+    view.ended = rs.core.clock.now();
+    view.output = null;
+    const type = isCancel ? 'step.cancelled' : 'step.failed';
+    const data: Record<string, unknown> = isCancel
+      ? { path: this.path, stepId: step.id, reason: e.message, code: e.code, attempt: this.attemptNo }
+      : { path: this.path, stepId: step.id, error: view.error, attempt: this.attemptNo };
+    const failId = rs.emit(type, data, this.startId ?? this.frame.cause);
+    const runAborted = this.frame.signal.aborted && rs.signal.aborted;
+    if (step.catch !== undefined && !runAborted) {
+      const scope = { error: view.error };
+      const frame = childFrame(this.frame, `${this.path}!catch/`, stepHooks(rs, step), scope, this.frame.signal, failId);
+      let out: Outcome;
+      try {
+        out = await runSequence(rs, frame, step.catch);
+      } catch (catchErr) {
+        await this.writeTerminal(view.status);
+        throw catchErr;
+      }
+      view.output = out.output ?? null;
+      this.addEffect('recovered', true);
+      await this.writeTerminal(view.status, view.output);
+      return { output: view.output };
+    }
+    if (step.onError === 'continue' && !runAborted) {
+      this.addEffect('recovered', true);
+      await this.writeTerminal(view.status, null);
+      return { output: null };
+    }
+    await this.writeTerminal(view.status);
+    throw e;
+  }
+
+  private async writeTerminal(status: StepStatus, output?: unknown): Promise<void> {
+    const w = this.rs.commit([this.record(status, output)], undefined, this.frame);
+    if (w) await w;
+    if (this.ran) this.rs.core.runner.observe(this.ran, this.view.ended - (this.t0 || this.view.ended));
+  }
+
+  addEffect(key: string, value: unknown): void {
+    (this.effects ??= {})[key] = value;
+  }
+
+  record(status: StepStatus, output?: unknown): StepRecord {
+    const view = this.view;
+    const r: StepRecord = {
+      runId: this.rs.runId,
+      path: this.path,
+      stepId: this.step.id,
+      kind: this.step.kind,
+      status,
+      attempt: this.attemptNo,
+      startedAt: view.started ? new Date(view.started).toISOString() : null,
+      endedAt: view.ended ? new Date(view.ended).toISOString() : null,
+    };
+    if (output !== undefined) r.output = output;
+    if (view.error) r.error = view.error;
+    if (this.effects) r.effects = this.effects;
+    return r;
+  }
+}
+
+export type { StepRun };
+
+function grant(d: Decision, budgets: Map<string, number>): boolean {
+  const allowed = (d.result as { attempts?: number }).attempts ?? 1;
+  const key = d.hookId ?? '';
+  const used = budgets.get(key) ?? 0;
+  if (used >= allowed) return false;
+  budgets.set(key, used + 1);
+  return true;
+}
+
+function delayOf(r: HookResult): number {
+  const d = (r as { delay?: number | string }).delay;
+  if (d === undefined) return 0;
+  return parseDuration(d) ?? 0;
+}
+
+function reasonOf(r: HookResult, fallback: string): string {
+  const reason = (r as { reason?: unknown }).reason;
+  return typeof reason === 'string' && reason !== '' ? reason : fallback;
+}
+
+/** The HOOK_CANCELLED error for a cancel decision. */
+export function cancelled(d: Decision, point: HookPoint): HookflowError {
+  const reason = reasonOf(d.result, 'no reason given');
+  return new HookflowError(ErrorCode.HOOK_CANCELLED, `cancelled by hook "${d.hookId}" at ${point}: ${reason}`, { retryable: false, details: { hookId: d.hookId, point, reason } });
+}

@@ -1,0 +1,341 @@
+/**
+ * Task steps: tool, agent, workflow (sub-workflow), set, wait, emit, fail. Tool calls — from a tool
+ * step or from an agent's turn — go through one pipeline: before_tool hooks, input validation, the call
+ * (raced against the AbortSignal), tool_error / after_tool hooks.
+ */
+import type { AgentStep, EmitStep, FailStep, SetStep, ToolStep, WaitStep, WorkflowStep } from '../dsl/types.js';
+import { ErrorCode, HookflowError, toHookflowError } from '../errors.js';
+import type { HookContext, HookPoint, HookResult } from '../hooks/types.js';
+import type { Decision } from '../hooks/runner.js';
+import type { ToolContext } from '../tools/types.js';
+import { sleep } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import { runAgent } from '../agents/session.js';
+import type { AgentEnvironment } from '../agents/types.js';
+import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
+import type { RunState } from './run-state.js';
+import { SkipRequest, Suspended } from './signals.js';
+import { cancelled, evalT, type StepRun } from './step.js';
+
+export function runTask(rs: RunState, run: StepRun, input: unknown, signal: AbortSignal): Promise<unknown> {
+  const step = run.step;
+  switch (step.kind) {
+    case 'tool':
+      return invokeTool(rs, run, (step as ToolStep).tool, input, signal);
+    case 'agent':
+      return runAgentStep(rs, run, step as AgentStep, input, signal);
+    case 'workflow':
+      return runSubWorkflow(rs, run, step as WorkflowStep, input, signal);
+    case 'set':
+      return runSet(rs, run, step as SetStep);
+    case 'wait':
+      return runWait(rs, run, step as WaitStep, signal);
+    case 'emit':
+      return runEmit(rs, run, step as EmitStep);
+    case 'fail':
+      return runFail(run, step as FailStep);
+    default:
+      throw new HookflowError(ErrorCode.INTERNAL, `${step.kind} is not a task`);
+  }
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Races a promise against an AbortSignal so a tool that ignores its signal cannot hang the run. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : toHookflowError(e, ErrorCode.TOOL_ERROR));
+      },
+    );
+  });
+}
+
+export function abortError(signal: AbortSignal): HookflowError {
+  const r: unknown = signal.reason;
+  if (r instanceof HookflowError) return r;
+  return new HookflowError(ErrorCode.CANCELLED, r instanceof Error ? r.message : 'cancelled', { retryable: false });
+}
+
+function toolTarget(run: StepRun, tool: string): NonNullable<HookContext['step']> {
+  const base = run.stepInfo();
+  return base.tool === tool ? base : { ...base, tool };
+}
+
+function fireTool(rs: RunState, run: StepRun, point: HookPoint, tool: string, input: unknown, output?: unknown, error?: HookflowError, metadata?: Record<string, unknown>): Promise<Decision> {
+  const call: Parameters<RunState['fire']>[1] = { point, step: toolTarget(run, tool), attempt: Math.max(1, run.attempt), input, hooks: [] };
+  if (output !== undefined) call.output = output;
+  if (error !== undefined) call.error = error.toJSON();
+  if (metadata !== undefined) call.metadata = metadata;
+  (call as { scope?: unknown }).scope = run.frame.scope;
+  return rs.fire(run.hookList, call);
+}
+
+function grantOnce(d: Decision, budgets: Map<string, number>): boolean {
+  const allowed = (d.result as { attempts?: number }).attempts ?? 1;
+  const key = d.hookId ?? '';
+  const used = budgets.get(key) ?? 0;
+  if (used >= allowed) return false;
+  budgets.set(key, used + 1);
+  return true;
+}
+
+function delayMs(r: HookResult): number {
+  const d = (r as { delay?: number | string }).delay;
+  return d === undefined ? 0 : (parseDuration(d) ?? 0);
+}
+
+/**
+ * Calls a tool through the hook pipeline. `meta` is set for calls made by an agent turn (then a
+ * `skip` ends the call with null instead of skipping the step).
+ */
+export async function invokeTool(rs: RunState, run: StepRun, name: string, args: unknown, signal: AbortSignal, meta?: Record<string, unknown>): Promise<unknown> {
+  const core = rs.core;
+  const tool = core.tools.get(name);
+  if (tool === undefined) {
+    const names = core.tools.names();
+    throw new HookflowError(
+      ErrorCode.TOOL_NOT_FOUND,
+      `tool "${name}" is not registered (step ${run.path}); ${names.length} tools are: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}. Hint: pass --tools ./module.js or list the module under \`tools:\``,
+      { step: run.path, retryable: false },
+    );
+  }
+  let a = args;
+  let cacheReq: CacheRequest | undefined;
+  if (run.has('before_tool')) {
+    const d = await fireTool(rs, run, 'before_tool', name, a, undefined, undefined, meta);
+    switch (d.action) {
+      case 'modify':
+        a = d.input;
+        break;
+      case 'cancel':
+        throw cancelled(d, 'before_tool');
+      case 'skip':
+        if (meta) return null;
+        throw new SkipRequest(typeof (d.result as { reason?: unknown }).reason === 'string' ? String((d.result as { reason: string }).reason) : `tool call skipped by hook "${d.hookId}"`);
+      case 'replace':
+        return (d.result as { value: unknown }).value;
+      case 'cache': {
+        const r = d.result as Extract<HookResult, { action: 'cache' }> & { persist?: boolean };
+        const key = r.key ?? `tool:${cacheKeyFor(rs, run.step, `${run.path}>${name}`, a)}`;
+        const hit = await cacheLookup(rs, key, r);
+        if (hit !== undefined) {
+          rs.emit('step.cached', { path: run.path, stepId: run.step.id, key, tool: name }, run.frame.cause);
+          return hit.value;
+        }
+        cacheReq = { key, ttl: r.ttl, persist: r.persist === true };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const validated = tool.validate(a);
+  const ctx: ToolContext = {
+    signal,
+    idempotencyKey: `${rs.runId}/${run.path}/${run.attempt}${meta ? `/${String(meta.callId)}` : ''}`,
+    runId: rs.runId,
+    stepPath: run.path,
+    attempt: run.attempt,
+    workspace: core.workspace,
+    reportUsage: (u) => rs.reportUsage(run.path, u),
+    permissions: rs.permissions,
+  };
+  let budgets: Map<string, number> | undefined;
+  for (;;) {
+    let out: unknown;
+    const t0 = performance.now();
+    try {
+      const r = tool.definition.run(validated, ctx);
+      out = isPromise(r) ? await raceAbort(r, signal) : r;
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      const e = toHookflowError(err, ErrorCode.TOOL_ERROR, run.path);
+      if (run.has('tool_error')) {
+        const d = await fireTool(rs, run, 'tool_error', name, validated, undefined, e, meta);
+        if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
+          await sleep(core.clock, delayMs(d.result), signal);
+          continue;
+        }
+        if (d.action === 'cancel') throw cancelled(d, 'tool_error');
+        core.runner.observe(d.ran, performance.now() - t0);
+      }
+      throw e;
+    }
+    if (run.has('after_tool')) {
+      const opMs = performance.now() - t0;
+      const d = await fireTool(rs, run, 'after_tool', name, validated, out, undefined, meta);
+      core.runner.observe(d.ran, opMs);
+      if (d.action === 'modify') out = d.output;
+      else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
+      else if (d.action === 'cancel') throw cancelled(d, 'after_tool');
+      else if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
+        await sleep(core.clock, delayMs(d.result), signal);
+        continue;
+      }
+    }
+    if (cacheReq) await cacheStore(rs, cacheReq, out);
+    return out;
+  }
+}
+
+async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: unknown, signal: AbortSignal): Promise<unknown> {
+  const core = rs.core;
+  const def = await core.findAgent(step.agent);
+  if (def === undefined) {
+    throw new HookflowError(ErrorCode.AGENT_NOT_FOUND, `agent "${step.agent}" not found (step ${run.path}); hint: declare it in definitions/agents/${step.agent}.yaml`, { step: run.path, retryable: false });
+  }
+  let a = input;
+  let cacheReq: CacheRequest | undefined;
+  if (run.has('before_agent')) {
+    const d = await fireTool(rs, run, 'before_agent', step.agent, a, undefined, undefined, { agent: step.agent });
+    switch (d.action) {
+      case 'modify':
+        a = d.input;
+        break;
+      case 'cancel':
+        throw cancelled(d, 'before_agent');
+      case 'replace':
+        return (d.result as { value: unknown }).value;
+      case 'cache': {
+        const r = d.result as Extract<HookResult, { action: 'cache' }> & { persist?: boolean };
+        const key = r.key ?? `agent:${cacheKeyFor(rs, step, run.path, a)}`;
+        const hit = await cacheLookup(rs, key, r);
+        if (hit !== undefined) {
+          rs.emit('step.cached', { path: run.path, stepId: step.id, key, agent: step.agent }, run.frame.cause);
+          return hit.value;
+        }
+        cacheReq = { key, ttl: r.ttl, persist: r.persist === true };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  let calls = 0;
+  const env: AgentEnvironment = {
+    callTool: (name, args, meta) => {
+      if (!def.tools.includes(name)) {
+        return Promise.reject(new HookflowError(ErrorCode.SECURITY, `agent "${def.name}" may not call tool "${name}"; it may call: ${def.tools.join(', ') || '(none)'}`));
+      }
+      calls++;
+      return invokeTool(rs, run, name, args, signal, { agent: def.name, turn: meta.turn, callId: meta.callId || String(calls) });
+    },
+    toolSpecs: (names) =>
+      names.map((n) => {
+        const t = core.tools.get(n);
+        return { name: n, description: t?.description ?? '', parameters: t?.inputSchema ?? { type: 'object' } };
+      }),
+    onTransition: async (t) => {
+      rs.emit('agent.state', { path: run.path, agent: def.name, from: t.from, to: t.to, event: t.event }, run.frame.cause);
+      if (run.has('agent_state_change')) await fireTool(rs, run, 'agent_state_change', step.agent, null, undefined, undefined, { agent: def.name, ...t });
+      if (t.to === 'error' && run.has('agent_error')) await fireTool(rs, run, 'agent_error', step.agent, null, undefined, undefined, { agent: def.name, ...t });
+    },
+    reportUsage: (u) => rs.reportUsage(run.path, u),
+    signal,
+    env: core.env,
+  };
+  if (core.providers) env.providers = core.providers;
+  let budgets: Map<string, number> | undefined;
+  for (;;) {
+    const result = await runAgent(def, a, env);
+    let out: unknown = result.output;
+    if (run.has('after_agent')) {
+      const d = await fireTool(rs, run, 'after_agent', step.agent, a, out, undefined, { agent: def.name, turns: result.turns, usage: result.usage });
+      if (d.action === 'modify') out = d.output;
+      else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
+      else if (d.action === 'cancel') throw cancelled(d, 'after_agent');
+      else if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
+        await sleep(core.clock, delayMs(d.result), signal);
+        continue;
+      }
+    }
+    if (cacheReq) await cacheStore(rs, cacheReq, out);
+    return out;
+  }
+}
+
+async function runSubWorkflow(rs: RunState, run: StepRun, step: WorkflowStep, input: unknown, signal: AbortSignal): Promise<unknown> {
+  const def = await rs.core.loadDefinition(step.workflow);
+  const runId = `${rs.runId}.${run.path}${run.attempt > 1 ? `~${run.attempt}` : ''}`;
+  const res = await rs.core.runChild({ def, input, runId, parentRunId: rs.runId, parentStepPath: run.path, correlationId: rs.correlationId, signal });
+  switch (res.status) {
+    case 'completed':
+      return res.output;
+    case 'suspended':
+      throw new Suspended([{ path: run.path, signal: `child:${runId}`, deadline: null }]);
+    case 'failed':
+    case 'cancelled': {
+      const e = res.error ?? { code: ErrorCode.CANCELLED, message: 'cancelled' };
+      throw new HookflowError(e.code, `sub-workflow "${def.name}" (run ${runId}) ${res.status}: ${e.message}`, { step: run.path, details: { childRunId: runId, childStep: e.step } });
+    }
+  }
+}
+
+async function runSet(rs: RunState, run: StepRun, step: SetStep): Promise<unknown> {
+  const written: Record<string, unknown> = {};
+  for (const [name, t] of Object.entries(step.set)) written[name] = await evalT(t, run.frame.scope, run.path);
+  Object.assign(rs.vars, written);
+  run.addEffect('vars', written);
+  return written;
+}
+
+async function runWait(rs: RunState, run: StepRun, step: WaitStep, signal: AbortSignal): Promise<unknown> {
+  const clock = rs.core.clock;
+  const spec = step.wait;
+  const prior = run.rec?.effects;
+  if (spec.kind === 'delay') {
+    let wakeAt = typeof prior?.wakeAt === 'number' ? prior.wakeAt : undefined;
+    if (wakeAt === undefined) {
+      const raw = await evalT(spec.ms, run.frame.scope, run.path);
+      const ms = parseDuration(raw);
+      if (ms === undefined) {
+        throw new HookflowError(ErrorCode.EXPRESSION, `wait "${step.id}": expected a duration (ms or "5s"), found ${JSON.stringify(raw)}`, { step: run.path, retryable: false });
+      }
+      wakeAt = clock.now() + ms;
+      // Durable: the wake-up time is journaled before sleeping, so a restart sleeps only the rest.
+      run.addEffect('wakeAt', wakeAt);
+      const w = rs.commit([run.record('running')], { wakeAt });
+      if (w) await w;
+    } else run.addEffect('wakeAt', wakeAt);
+    await sleep(clock, Math.max(0, wakeAt - clock.now()), signal);
+    return null;
+  }
+  const got = rs.takeSignal(spec.signal);
+  if (got !== undefined) {
+    run.addEffect('signal', spec.signal);
+    return got.data;
+  }
+  const deadline = typeof prior?.deadline === 'number' ? prior.deadline : spec.timeout !== undefined ? clock.now() + spec.timeout : null;
+  if (deadline !== null && clock.now() >= deadline) {
+    throw new HookflowError(ErrorCode.SIGNAL_TIMEOUT, `wait "${step.id}": no "${spec.signal}" signal within ${spec.timeout} ms`, { step: run.path });
+  }
+  run.addEffect('deadline', deadline);
+  rs.emit('step.suspended', { path: run.path, stepId: step.id, signal: spec.signal, deadline }, run.frame.cause);
+  const w = rs.commit([run.record('suspended')], { wakeAt: deadline });
+  if (w) await w;
+  throw new Suspended([{ path: run.path, signal: spec.signal, deadline }]);
+}
+
+async function runEmit(rs: RunState, run: StepRun, step: EmitStep): Promise<unknown> {
+  const data = await evalT(step.data, run.frame.scope, run.path);
+  const id = rs.emit(`user.${step.event}`, data as Record<string, unknown>, run.frame.cause, 'yaml');
+  return { id, event: step.event, data: data ?? null };
+}
+
+async function runFail(run: StepRun, step: FailStep): Promise<never> {
+  const code = await evalT(step.code, run.frame.scope, run.path);
+  const message = await evalT(step.message, run.frame.scope, run.path);
+  throw new HookflowError(String(code), String(message), { step: run.path });
+}
