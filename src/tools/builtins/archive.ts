@@ -70,14 +70,14 @@ const archive = defineTool({
     try {
       members = await collect(src.abs, tgt.abs, ctx.signal);
     } catch (err) {
-      throw err instanceof HookflowError ? err : fsError('file.archive', src.rel, err);
+      throw err instanceof HookflowError ? err : fsError('file.archive', src.rel, err, ctx.signal);
     }
     try {
       await pipeline(Readable.from(tarStream(members)), createGzip(), createWriteStream(tgt.abs), { signal: ctx.signal });
     } catch (err) {
       // A half-written archive would look valid to a later step; remove it before reporting the failure.
       await rm(tgt.abs, { force: true });
-      throw err instanceof HookflowError ? err : fsError('file.archive', tgt.rel, err);
+      throw err instanceof HookflowError ? err : fsError('file.archive', tgt.rel, err, ctx.signal);
     }
     return { target: tgt.rel, files: members.filter((m) => m.type === 'file').length, bytes: (await stat(tgt.abs)).size };
   },
@@ -117,7 +117,7 @@ const extract = defineTool({
       if (err instanceof HookflowError) throw err;
       if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw toolError('file.extract', `"${src.rel}" unpacks to more than maxBytes (${args.maxBytes})`, { cause: err });
       if ((err as { code?: unknown }).code === 'Z_DATA_ERROR') throw toolError('file.extract', `"${src.rel}" is not gzip data`, { cause: err });
-      throw fsError('file.extract', src.rel, err);
+      throw fsError('file.extract', src.rel, err, ctx.signal);
     }
     const skipped: string[] = [];
     let files = 0;
@@ -142,7 +142,7 @@ const extract = defineTool({
           files++;
         }
       } catch (err) {
-        throw fsError('file.extract', e.name, err);
+        throw fsError('file.extract', e.name, err, ctx.signal);
       }
     }
     return { target: tgt.rel, files, dirs, skipped };

@@ -15,8 +15,8 @@ export function parseCsvRows(text: string, delimiter = ',', skipEmpty = true): s
   let i = 0;
   let onlyFieldQuoted = false;
   const n = src.length;
-  const fail = (msg: string, at: number, atLine = line, atStart = lineStart): never => {
-    throw toolError('csv.parse', `${msg} at line ${atLine}, column ${at - atStart + 1}`, { details: { line: atLine, column: at - atStart + 1 } });
+  const fail = (msg: string, at: number, hint = '', atLine = line, atStart = lineStart): never => {
+    throw toolError('csv.parse', `${msg} at line ${atLine}, column ${at - atStart + 1}${hint}`, { details: { line: atLine, column: at - atStart + 1 } });
   };
   while (i <= n) {
     // At the start of a field.
@@ -31,7 +31,7 @@ export function parseCsvRows(text: string, delimiter = ',', skipEmpty = true): s
       i++;
       for (;;) {
         const q = src.indexOf('"', i);
-        if (q === -1) fail('unterminated quoted field (opened here)', open, openLine, openStart);
+        if (q === -1) fail('unterminated quoted field opened', open, ' (a quote inside a quoted field is written "")', openLine, openStart);
         const chunk = src.slice(i, q);
         for (let k = chunk.indexOf('\n'); k !== -1; k = chunk.indexOf('\n', k + 1)) {
           line++;
@@ -51,7 +51,7 @@ export function parseCsvRows(text: string, delimiter = ',', skipEmpty = true): s
     } else {
       let j = i;
       while (j < n && src[j] !== delimiter && src[j] !== '\n' && src[j] !== '\r') {
-        if (src[j] === '"') fail('quote inside an unquoted field (quote the whole field and double the inner quotes: "a ""b"" c")', j);
+        if (src[j] === '"') fail('quote inside an unquoted field', j, ' (quote the whole field and double the inner quotes: "a ""b"" c")');
         j++;
       }
       field = src.slice(i, j);

@@ -30,7 +30,7 @@ const read = defineTool({
       if (st.size > args.maxBytes) throw toolError('file.read', `"${rel}" is ${st.size} bytes, more than maxBytes (${args.maxBytes})`);
       return (await readFile(abs, { signal: ctx.signal })).toString(args.encoding);
     } catch (err) {
-      throw err instanceof HookflowError ? err : fsError('file.read', rel, err);
+      throw err instanceof HookflowError ? err : fsError('file.read', rel, err, ctx.signal);
     }
   },
 });
@@ -58,7 +58,7 @@ const write = defineTool({
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code === 'ENOENT' && !args.createDirs) throw toolError('file.write', `the directory of "${rel}" does not exist (set createDirs: true to create it)`, { cause: err });
-      throw fsError('file.write', rel, err);
+      throw fsError('file.write', rel, err, ctx.signal);
     }
     return { path: rel, bytes: data.length };
   },
@@ -90,7 +90,7 @@ const list = defineTool({
       });
       for (const f of found) if (f.type === 'file') f.size = (await lstat(f.abs)).size;
     } catch (err) {
-      throw err instanceof HookflowError ? err : fsError('file.list', rel, err);
+      throw err instanceof HookflowError ? err : fsError('file.list', rel, err, ctx.signal);
     }
     return found.map(({ path, type, size }) => ({ path, type, size }));
   },
@@ -131,7 +131,7 @@ const search = defineTool({
         });
       }
     } catch (err) {
-      throw fsError('file.search', rel, err);
+      throw fsError('file.search', rel, err, ctx.signal);
     }
     const matches: { path: string; line: number; column: number; text: string; match: string }[] = [];
     for (const f of files) {
@@ -167,7 +167,7 @@ const statTool = defineTool({
       return { path: rel, exists: true, type: typeOf(st), size: st.size, modifiedAt: st.mtime.toISOString() };
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ENOENT') return { path: rel, exists: false, type: null, size: 0, modifiedAt: null };
-      throw fsError('file.stat', rel, err);
+      throw fsError('file.stat', rel, err, ctx.signal);
     }
   },
 });
@@ -191,7 +191,7 @@ const del = defineTool({
       return { path: rel, deleted: true };
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ENOENT') return { path: rel, deleted: false };
-      throw fsError('file.delete', rel, err);
+      throw fsError('file.delete', rel, err, ctx.signal);
     }
   },
 });

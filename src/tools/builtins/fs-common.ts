@@ -45,8 +45,12 @@ const FS_MESSAGES: Record<string, string> = {
   ENOTEMPTY: 'is a non-empty directory (set recursive: true)',
 };
 
-/** Turns a Node fs error into a `TOOL_ERROR` that names the workspace path; aborts pass through. */
-export function fsError(tool: string, rel: string, err: unknown): Error {
+/**
+ * Turns a Node fs error into a `TOOL_ERROR` that names the workspace path. A cancelled call yields the
+ * signal's reason unchanged, so the engine sees the cancellation, not a file error.
+ */
+export function fsError(tool: string, rel: string, err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason;
   if (err instanceof Error && err.name === 'AbortError') return err;
   const code = typeof (err as { code?: unknown } | null)?.code === 'string' ? (err as { code: string }).code : undefined;
   const what = (code && FS_MESSAGES[code]) ?? (err instanceof Error ? err.message : String(err));
