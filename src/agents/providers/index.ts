@@ -21,10 +21,8 @@ export function openAIOptions(def: AgentDefinition, env: Record<string, string |
   const fromEnv = env[baseUrlEnv];
   const baseUrl = cfg.baseUrl ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : OPENAI_DEFAULT_BASE_URL);
   const source = cfg.baseUrl !== undefined ? 'openai.baseUrl' : fromEnv !== undefined && fromEnv !== '' ? `the environment variable ${baseUrlEnv}` : 'the default';
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
+  const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new HookflowError(
       ErrorCode.VALIDATION,
       `agent "${def.name}" (${def.file}): expected the base URL from ${source} to be an http(s) URL like ${OPENAI_DEFAULT_BASE_URL}, found ${JSON.stringify(baseUrl)}`,
@@ -32,7 +30,7 @@ export function openAIOptions(def: AgentDefinition, env: Record<string, string |
     );
   }
   const apiKey = env[apiKeyEnv];
-  if ((apiKey === undefined || apiKey === '') && host === 'api.openai.com') {
+  if ((apiKey === undefined || apiKey === '') && url.hostname === 'api.openai.com') {
     throw new HookflowError(
       ErrorCode.VALIDATION,
       `agent "${def.name}" (${def.file}): the OpenAI API key is missing: set the environment variable ${apiKeyEnv}, ` +

@@ -57,14 +57,12 @@ export class OpenAIProvider implements Provider {
         throw new HookflowError(ErrorCode.VALIDATION, `Expected \`${key}\` to be a number from 0 and up, got \`${String(v)}\` (${typeof v})`, { retryable: false });
       }
     }
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch {
+    if (!URL.canParse(options.baseUrl)) {
       throw new HookflowError(ErrorCode.VALIDATION, `Expected \`baseUrl\` to be an http(s) URL like https://api.openai.com/v1, got ${JSON.stringify(options.baseUrl)}`, { retryable: false });
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new HookflowError(ErrorCode.VALIDATION, `Expected \`baseUrl\` to use http or https, got ${JSON.stringify(base.protocol)}`, { retryable: false });
+    const protocol = new URL(options.baseUrl).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new HookflowError(ErrorCode.VALIDATION, `Expected \`baseUrl\` to use http or https, got ${JSON.stringify(protocol)}`, { retryable: false });
     }
     this.url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     this.opts = {
