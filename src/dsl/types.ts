@@ -206,4 +206,9 @@ export interface WorkflowDefinition {
   stepsById: ReadonlyMap<string, StepDef>;
   /** Source file (absolute path, or a pseudo name such as `<inline>`), its text and sha256 hash. */
   source: { file: string; text: string; hash: string };
+  /**
+   * Every workflow reachable through `workflow:` steps, by absolute path (this one included), when
+   * loaded with `loadSubWorkflows: true`; the map is shared by all of them.
+   */
+  subWorkflows?: ReadonlyMap<string, WorkflowDefinition>;
 }
