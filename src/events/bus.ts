@@ -63,6 +63,21 @@ const MAX_TYPES = 10_000;
 
 const noop = (): void => undefined;
 
+/** The subscribers of one concrete event type, in subscription order. Replaced, never mutated, so a
+ *  dispatch in progress keeps iterating the list it started with. */
+interface Route {
+  subs: readonly Subscriber[];
+}
+
+/** The emitter listener of a type with several subscribers (called with `this` = its route). */
+function deliver(this: Route, event: UniversalEvent): void {
+  const subs = this.subs;
+  for (let i = 0; i < subs.length; i++) (subs[i] as Subscriber).offer(event);
+}
+
+/** The emitter listener of a type with a single subscriber (called with `this` = that subscriber). */
+const offer: (this: Subscriber, event: UniversalEvent) => void = Subscriber.prototype.offer;
+
 /**
  * Publishes {@link UniversalEvent}s to glob subscriptions, each with its own bounded queue.
  *
@@ -73,12 +88,13 @@ const noop = (): void => undefined;
  * off();
  */
 export class EventBus {
-  // eventemitter3 is the per-type dispatch table: one emitter event per concrete type, whose listeners are
-  // the subscribers whose glob matches it, so publish is O(matching).
-  private readonly emitter = new EventEmitter<string, Subscriber>();
+  // eventemitter3 is the per-type dispatch table: one emitter event per concrete type with exactly one
+  // listener, fanning out over that type's route (the subscribers whose glob matches it). Publish is
+  // O(matching) and pays the emitter's per-listener overhead once, not once per subscriber.
+  private readonly emitter = new EventEmitter<string, unknown>();
   private readonly subs: Subscriber[] = [];
-  /** Types whose matching subscribers are registered in the emitter. */
-  private readonly resolved = new Set<string>();
+  /** Every type seen so far, with its matching subscribers (possibly none). */
+  private readonly routes = new Map<string, Route>();
   private live = 0;
   private active = 0;
   private readonly drainWaiters = new Set<() => void>();
@@ -140,7 +156,11 @@ export class EventBus {
     this.subs.push(sub);
     this.live++;
     if (sub.overflow === 'block') this.host.blockCount++;
-    for (const type of this.resolved) if (sub.matches(type)) this.attach(sub, type);
+    for (const [type, route] of this.routes) {
+      if (!sub.matches(type)) continue;
+      this.relink(type, route, [...route.subs, sub]);
+      sub.types.push(type);
+    }
     return () => this.unsubscribe(sub);
   }
 
@@ -186,7 +206,7 @@ export class EventBus {
 
   private dispatch(event: UniversalEvent, internal: boolean, excluded: Subscriber | undefined): void | Promise<void> {
     const type = event.type;
-    if (!this.resolved.has(type)) this.resolveType(type);
+    if (!this.routes.has(type)) this.resolveType(type);
     const host = this.host;
     // Saved and restored because a dispatch can nest: a watermark crossed while enqueuing publishes bus.pressure.
     const outerInternal = host.internal;
@@ -217,25 +237,41 @@ export class EventBus {
         { retryable: false },
       );
     }
-    if (this.resolved.size >= MAX_TYPES) this.forgetTypes();
-    for (const sub of this.subs) if (!sub.failed && sub.matches(type)) this.attach(sub, type);
-    this.resolved.add(type);
+    if (this.routes.size >= MAX_TYPES) this.forgetTypes();
+    const subs: Subscriber[] = [];
+    for (const sub of this.subs) {
+      if (sub.failed || !sub.matches(type)) continue;
+      subs.push(sub);
+      sub.types.push(type);
+    }
+    const route: Route = { subs: [] };
+    this.routes.set(type, route);
+    this.relink(type, route, subs);
+  }
+
+  /** Replaces a route's subscribers and the emitter listener that serves them. */
+  private relink(type: string, route: Route, subs: readonly Subscriber[]): void {
+    const old = route.subs;
+    if (old.length === 1) this.emitter.removeListener(type, offer, old[0]);
+    else if (old.length > 1) this.emitter.removeListener(type, deliver, route);
+    route.subs = subs;
+    // A lone subscriber is the listener itself: the most common route skips one call.
+    if (subs.length === 1) this.emitter.on(type, offer, subs[0]);
+    else if (subs.length > 1) this.emitter.on(type, deliver, route);
   }
 
   private forgetTypes(): void {
     this.emitter.removeAllListeners();
-    this.resolved.clear();
+    this.routes.clear();
     for (const sub of this.subs) sub.types.length = 0;
-  }
-
-  private attach(sub: Subscriber, type: string): void {
-    this.emitter.on(type, sub.offer, sub);
-    sub.types.push(type);
   }
 
   /** Stops new deliveries to `sub` (unsubscribe or overflow failure). */
   private detach(sub: Subscriber): void {
-    for (const type of sub.types) this.emitter.removeListener(type, sub.offer, sub);
+    for (const type of sub.types) {
+      const route = this.routes.get(type);
+      if (route !== undefined) this.relink(type, route, route.subs.filter((s) => s !== sub));
+    }
     sub.types.length = 0;
     this.live--;
     if (sub.overflow === 'block') this.host.blockCount--;

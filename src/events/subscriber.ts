@@ -55,7 +55,7 @@ export class Subscriber {
   readonly pattern: string;
   readonly overflow: OverflowPolicy;
   readonly buffer: number;
-  /** Event types this subscriber is currently registered under in the bus emitter. */
+  /** Event types whose bus route currently lists this subscriber. */
   readonly types: string[] = [];
   delivered = 0;
   dropped = 0;
@@ -117,7 +117,7 @@ export class Subscriber {
     return this.re === undefined || this.re.test(type);
   }
 
-  /** Emitter listener (called with `this` = the subscriber): accept, drop or park one event. */
+  /** Accepts, drops or parks one event (called by the bus for each matching publish). */
   offer(event: UniversalEvent): void {
     if (this.host.excluded === this) return;
     if (this.queue.size < this.buffer && (this.parked === undefined || this.parked.size === 0)) {
