@@ -60,8 +60,9 @@ const exec = defineTool({
         retryable: false,
       });
     }
-    ctx.signal.throwIfAborted();
     const { abs: cwd } = await sandboxed(ctx, args.cwd);
+    // Checked after the await: an abort during path resolution fires no further 'abort' event.
+    ctx.signal.throwIfAborted();
     const ctl = new AbortController();
     const onAbort = (): void => ctl.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
