@@ -81,6 +81,7 @@ export function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[])
   for (const seg of path) {
     if (cur instanceof z.ZodObject && typeof seg === 'string') cur = (cur.shape as Record<string, z.core.$ZodType>)[seg];
     else if (cur instanceof z.ZodArray && typeof seg === 'number') cur = cur.element as z.core.$ZodType;
+    else if (cur instanceof z.ZodRecord && typeof seg === 'string') cur = cur.valueType as z.core.$ZodType;
     else return [];
     if (cur === undefined) return [];
     cur = unwrap(cur);
@@ -126,11 +127,17 @@ export function problems(issues: readonly Issue[], schema: z.core.$ZodType): Pro
       }
       case 'invalid_value': {
         const found = issue.input;
+        const last = path[path.length - 1];
+        const choices = issue.values.map((v) => JSON.stringify(v)).join(', ');
+        if (found === undefined && typeof last === 'string') {
+          out.push({ path, message: `missing required key "${last}" (one of ${choices})` });
+          break;
+        }
         const options = issue.values.map((v) => String(v));
         const guess = typeof found === 'string' ? didYouMean(found, options) : undefined;
         out.push({
           path,
-          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${describe(found)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+          message: `expected one of ${choices}, found ${describe(found)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
         });
         break;
       }
