@@ -95,7 +95,7 @@ export function startFork(rs: RunState, origin: ForkOrigin, d: Decision): ForkHa
 
 /** Relaunches a detached fork of a completed step when a run resumes. */
 export function relaunchDetached(rs: RunState, origin: ForkOrigin, entry: DetachedEntry): void {
-  const { branches, concurrency } = resolveFork(rs, entry.request as ForkRequest, entry.hookId, origin);
+  const { branches, concurrency } = resolveFork(rs, entry.request as unknown as ForkRequest, entry.hookId, origin);
   rs.detached.push(runForkBranches(rs, origin, entry.tag, branches, concurrency, 'detach', entry.hookId));
 }
 

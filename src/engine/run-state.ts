@@ -58,6 +58,8 @@ export class RunState implements HookHost {
   workflowHooks: HookInstance[] = [];
   seq: number;
   redirects = 0;
+  /** Set when the run is being cancelled (by API, CLI, another process or a hook). */
+  cancelReason: string | undefined;
   /** Signals received so far, and how many of each name have been consumed by waits. */
   signals: SignalRecord[];
   readonly signalCursor = new Map<string, number>();

@@ -193,7 +193,7 @@ class StepRun {
           case 'cache': {
             const req = { ...(d.result as Extract<HookResult, { action: 'cache' }>), hookId: d.hookId ?? '' };
             const key = req.key ?? cacheKeyFor(rs, step, this.path, input);
-            const hit = await cacheLookup(rs, key, req);
+            const hit = await cacheLookup(rs, key, { persist: (req as { persist?: boolean }).persist === true });
             if (hit !== undefined) {
               rs.emit('step.cached', { path: this.path, stepId: step.id, key }, this.frame.cause);
               return await this.complete('CACHE_HIT', hit.value);
@@ -220,7 +220,7 @@ class StepRun {
     for (;;) {
       let output: unknown;
       try {
-        output = policy !== undefined && policy.attempts > 1 ? await this.withPolicy(input) : await this.attempt(input);
+        output = policy !== undefined && policy.attempts > 1 ? await this.withPolicy(input) : await this.runAttempt(input);
       } catch (err) {
         if (err instanceof Suspended || err instanceof SkipRequest) throw err;
         const e = toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
@@ -271,7 +271,7 @@ class StepRun {
     const signal = this.frame.signal;
     return pRetry(
       () =>
-        this.attempt(input).catch((err: unknown) => {
+        this.runAttempt(input).catch((err: unknown) => {
           throw err instanceof Suspended || err instanceof SkipRequest ? err : toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
         }),
       {
@@ -290,7 +290,7 @@ class StepRun {
   }
 
   /** One attempt: start transition, the task (with timeout), the `output:` transform. */
-  private async attempt(input: unknown): Promise<unknown> {
+  private async runAttempt(input: unknown): Promise<unknown> {
     this.attemptNo++;
     const w = this.start(input);
     if (w) await w;
@@ -505,6 +505,19 @@ class StepRun {
 }
 
 export type { StepRun };
+
+/** Journals a step that never started because its branch was cancelled first (failFast, run cancel). */
+export async function recordNotStarted(rs: RunState, frame: Frame, step: StepDef, reason: unknown): Promise<void> {
+  const path = frame.prefix + step.id;
+  const view = new View();
+  view.status = 'cancelled';
+  const message = reason instanceof Error ? reason.message : 'cancelled before it started';
+  view.error = { code: ErrorCode.CANCELLED, message, step: path };
+  frame.scope.steps[step.id] = view;
+  rs.emit('step.cancelled', { path, stepId: step.id, reason: message, code: ErrorCode.CANCELLED, attempt: 0 }, frame.cause);
+  const w = rs.commit([{ runId: rs.runId, path, stepId: step.id, kind: step.kind, status: 'cancelled', attempt: 0, error: view.error }], undefined, frame);
+  if (w) await w;
+}
 
 function grant(d: Decision, budgets: Map<string, number>): boolean {
   const allowed = (d.result as { attempts?: number }).attempts ?? 1;

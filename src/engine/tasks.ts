@@ -239,8 +239,8 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
       }),
     onTransition: async (t) => {
       rs.emit('agent.state', { path: run.path, agent: def.name, from: t.from, to: t.to, event: t.event }, run.frame.cause);
-      if (run.has('agent_state_change')) await fireTool(rs, run, 'agent_state_change', step.agent, null, undefined, undefined, { agent: def.name, ...t });
-      if (t.to === 'error' && run.has('agent_error')) await fireTool(rs, run, 'agent_error', step.agent, null, undefined, undefined, { agent: def.name, ...t });
+      if (run.has('agent_state_change')) await fireTool(rs, run, 'agent_state_change', step.agent, null, undefined, undefined, { ...t, agent: def.name });
+      if (t.to === 'error' && run.has('agent_error')) await fireTool(rs, run, 'agent_error', step.agent, null, undefined, undefined, { ...t, agent: def.name });
     },
     reportUsage: (u) => rs.reportUsage(run.path, u),
     signal,

@@ -119,9 +119,19 @@ export class HookRegistry {
   /** Bumped on every change; runs use it to invalidate their merged lists. */
   version = 0;
 
-  /** Registers a code hook; returns a function that unregisters it. Duplicate ids are an error. */
+  /** Builds composite invokes; set by the engine (it owns the runner that calls children). */
+  composer: ((mode: CompositeSpec['mode'], children: HookInstance[], threshold: number | undefined) => HookInvoke) | undefined;
+
+  /** Registers a code hook (or a composite from `compositeHook`); returns an unregister function. Duplicate ids are an error. */
   register(reg: HookRegistration): () => void {
-    return this.add(instanceFromRegistration(reg));
+    const spec = (reg as { composite?: CompositeSpec }).composite;
+    if (spec === undefined) return this.add(instanceFromRegistration(reg));
+    if (!this.composer) throw new HookflowError(ErrorCode.INTERNAL, 'composite hooks need an engine: register them through engine.hooks');
+    const children = spec.hooks.map((h) => instanceFromRegistration(h, `${reg.id}/`));
+    const inst = instanceFromRegistration({ ...reg, run: () => undefined });
+    inst.invoke = this.composer(spec.mode, children, spec.threshold);
+    (inst as { describe: string }).describe = `compose: ${spec.mode} [${children.map((c) => c.id).join(', ')}]`;
+    return this.add(inst);
   }
 
   /** Adds a prepared instance (built-ins, plugins). */
@@ -183,6 +193,13 @@ export class HookRegistry {
 }
 
 const EMPTY: readonly HookInstance[] = Object.freeze([]);
+
+/** The composite part of a registration made with `compositeHook`. */
+interface CompositeSpec {
+  mode: 'sequence' | 'parallel' | 'firstMatch' | 'vote';
+  threshold?: number;
+  hooks: HookRegistration[];
+}
 
 /** What plugins get: registration only. */
 export interface HookTapFacade {

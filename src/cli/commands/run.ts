@@ -1,0 +1,131 @@
+/**
+ * `hookflow run | resume | signal | cancel`: start or continue runs. The run id goes to stderr at
+ * start, progress to stderr, the result to stdout (`--json`: `{runId, status, output, error}`);
+ * `--events` streams every event as a JSON line on stdout before the result.
+ * Exit codes: 0 completed, 1 failed or cancelled, 2 invalid definition or usage, 3 suspended.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Engine, RunResult, UniversalEvent } from '../../index.js';
+import { engineFromFlags, parseJsonFlag, readJsonFile, reportError, usageError } from '../common.js';
+import { Exit, type CliIO } from '../io.js';
+import { attachProgress } from '../progress.js';
+import { formatDuration } from '../../util/duration.js';
+
+const COMMON = {
+  store: { type: 'string' },
+  tools: { type: 'string', multiple: true },
+  workspace: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  events: { type: 'boolean', default: false },
+  quiet: { type: 'boolean', short: 'q', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+} as const;
+
+type Verb = 'run' | 'resume' | 'signal' | 'cancel';
+
+export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise<number> {
+  let verbose = argv.includes('--verbose') || argv.includes('-v');
+  let engine: Engine | undefined;
+  let cancelOnSigint: (() => void) | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...COMMON,
+        input: { type: 'string' },
+        'input-file': { type: 'string' },
+        'run-id': { type: 'string' },
+        data: { type: 'string' },
+        reason: { type: 'string' },
+      },
+    });
+    verbose = values.verbose;
+    const need = verb === 'signal' ? 2 : 1;
+    if (positionals.length !== need) throw usageError(usageOf(verb));
+    const built = await engineFromFlags({ store: values.store, tools: values.tools, workspace: values.workspace }, io);
+    engine = built.engine;
+    const started = performance.now();
+    const offs: Array<() => void> = [];
+    if (!values.quiet && !values.events) offs.push(attachProgress(engine.bus, io.stderr, { color: io.isTTY }));
+    if (values.events) {
+      offs.push(engine.bus.subscribe('**', (ev: UniversalEvent) => io.stdout(`${JSON.stringify(ev)}\n`), { buffer: 100_000, overflow: 'block' }));
+    }
+    let result: RunResult;
+    const ac = new AbortController();
+    cancelOnSigint = () => ac.abort();
+    process.once('SIGINT', cancelOnSigint);
+    switch (verb) {
+      case 'run': {
+        if (values.input !== undefined && values['input-file'] !== undefined) throw usageError('give either --input or --input-file, not both');
+        const input = values.input !== undefined ? parseJsonFlag(values.input, '--input') : values['input-file'] !== undefined ? await readJsonFile(values['input-file'], io.cwd, '--input-file') : {};
+        const file = resolve(io.cwd, positionals[0] as string);
+        const def = await engine.load(file);
+        const runId = values['run-id'] ?? randomUUID();
+        io.stderr(`hookflow: run ${runId} (${def.name}${def.version !== null ? ` v${def.version}` : ''}) on ${built.store.kind}\n`);
+        result = await engine.run(def, input, { runId, signal: ac.signal });
+        break;
+      }
+      case 'resume':
+        io.stderr(`hookflow: resuming run ${positionals[0] as string}\n`);
+        result = await engine.resume(positionals[0] as string, { signal: ac.signal });
+        break;
+      case 'signal': {
+        const data = values.data !== undefined ? parseJsonFlag(values.data, '--data') : null;
+        io.stderr(`hookflow: signal "${positionals[1] as string}" to run ${positionals[0] as string}\n`);
+        result = await engine.signal(positionals[0] as string, positionals[1] as string, data);
+        break;
+      }
+      case 'cancel':
+        result = await engine.cancel(positionals[0] as string, values.reason ?? 'cancelled from the CLI');
+        break;
+    }
+    await engine.bus.drain();
+    for (const off of offs) off();
+    printResult(result, io, values.json, performance.now() - started);
+    return exitOf(result);
+  } catch (err) {
+    return reportError(err, io, verbose);
+  } finally {
+    if (cancelOnSigint) process.removeListener('SIGINT', cancelOnSigint);
+    await engine?.close();
+  }
+}
+
+function usageOf(verb: Verb): string {
+  switch (verb) {
+    case 'run':
+      return 'usage: hookflow run <file> [--input JSON | --input-file F] [--run-id ID] [--tools M.js] [--json] [--events] [--store S]';
+    case 'resume':
+      return 'usage: hookflow resume <runId> [--store S] [--tools M.js] [--json]';
+    case 'signal':
+      return 'usage: hookflow signal <runId> <name> [--data JSON] [--store S] [--tools M.js] [--json]';
+    case 'cancel':
+      return 'usage: hookflow cancel <runId> [--reason TEXT] [--store S] [--json]';
+  }
+}
+
+function exitOf(r: RunResult): number {
+  switch (r.status) {
+    case 'completed':
+      return Exit.OK;
+    case 'suspended':
+      return Exit.SUSPENDED;
+    case 'running':
+      return Exit.OK;
+    default:
+      return Exit.FAILED;
+  }
+}
+
+function printResult(r: RunResult, io: CliIO, json: boolean, ms: number): void {
+  if (json) {
+    io.stdout(`${JSON.stringify({ runId: r.runId, status: r.status, output: r.output ?? null, error: r.error })}\n`);
+    return;
+  }
+  io.stderr(`hookflow: run ${r.runId} ${r.status} in ${formatDuration(ms)}${r.error ? ` — ${r.error.code}: ${r.error.message}${r.error.step ? ` (step ${r.error.step})` : ''}` : ''}\n`);
+  if (r.status === 'suspended') io.stderr(`hookflow: waiting for a signal; continue with: hookflow signal ${r.runId} <name> --data '<json>'\n`);
+  if (r.status === 'completed') io.stdout(`${typeof r.output === 'string' ? r.output : JSON.stringify(r.output, null, 2)}\n`);
+}
