@@ -96,14 +96,13 @@ export class LoadContext {
       if (!(err instanceof HookflowError)) throw err;
       const d = err.details as ExpressionErrorDetails | undefined;
       const p = (d && at.src.posOfRendered(d.path)) ?? { line: loc.line, col: loc.col };
-      const message = err.message.replace(/^invalid expression \$\{[\s\S]*?\}: syntax error: /, 'invalid expression: ');
       this.diagnostics.push({
         file: loc.file,
         line: p.line,
         col: p.col,
         path: d?.path ?? loc.path,
-        message: message.startsWith('invalid expression') ? message : `invalid expression: ${message}`,
-        ...(d ? { found: JSON.stringify(`\${${d.expression}}`) } : {}),
+        message: `invalid expression: ${d?.reason ?? err.message}`,
+        ...(d ? { found: JSON.stringify(d.text) } : {}),
         hint: 'expressions are JSONata: `=` compares, `and`/`or` combine, strings use quotes; write $${ for a literal ${',
       });
       return constantTemplate(null);

@@ -55,7 +55,9 @@ function compileHook(ctx: LoadContext, at: At, raw: unknown, opts: HookListOptio
     ctx.report(sources.length === 0 ? at : under(at, sources[1] as string), {
       message: sources.length === 0 ? 'hook has no source' : `hook has ${sources.length} sources: ${sources.join(' and ')}`,
       expected: 'exactly one of do (a rule), module, use (a built-in), compose (a composite)',
-      ...(sources.length === 0 ? { found: `keys ${listWords(Object.keys(raw))}` } : {}),
+      ...(sources.length === 0
+        ? { found: `keys ${listWords(Object.keys(raw))}`, hint: 'write do: { <action>: … } for a rule, module: ./file.js, use: <built-in> or compose: sequence|parallel|firstMatch|vote' }
+        : { hint: 'split it into separate hooks' }),
     }, sources.length === 0 ? 'value' : 'key');
     return undefined;
   }
@@ -168,11 +170,7 @@ function compileRule(ctx: LoadContext, at: At, d: Raw, points: readonly HookPoin
       return { action, to };
     }
     case 'replace':
-      if (!isRecord(v) || !('value' in v)) {
-        ctx.report(actAt, { message: 'missing required key "value"', expected: 'replace: {value: …}' });
-        return { action, value: constantTemplate(null) };
-      }
-      return { action, value: ctx.template(under(actAt, 'value'), v.value) };
+      return { action, value: ctx.template(under(actAt, 'value'), (v as Raw).value) };
     case 'retry': {
       const r = (v ?? {}) as Raw;
       return { action, attempts: (r.attempts as number | undefined) ?? 1, delay: r.delay === undefined ? 0 : (parseDuration(r.delay) as number) };
@@ -212,8 +210,9 @@ function compileFork(ctx: LoadContext, at: At, f: Raw): RuleResult {
   }
   if (hasForEach) {
     out.forEach = ctx.template(under(at, 'forEach'), f.forEach);
-    if (f.steps === undefined) ctx.report(at, { message: 'missing required key "steps"', expected: 'the steps each forEach branch runs' });
-    else out.steps = compileStepList(ctx, under(at, 'steps'), f.steps);
+    if (f.steps === undefined) {
+      if (!hasBranches) ctx.report(at, { message: 'missing required key "steps"', expected: 'the steps each forEach branch runs' });
+    } else out.steps = compileStepList(ctx, under(at, 'steps'), f.steps);
     checkReservedName(ctx, under(at, 'as'), f.as);
   }
   return out;

@@ -134,6 +134,10 @@ function mapIssue(schema: z.ZodType, iss: z.core.$ZodIssue, prefix: PathSegment[
   const last = path[path.length - 1];
   const name = last === undefined ? 'document' : typeof last === 'number' ? `item ${last}` : `"${last}"`;
   const expected = (node && description(node)) ?? undefined;
+  if (value === undefined && typeof last === 'string' && (iss.code === 'invalid_type' || iss.code === 'invalid_union')) {
+    out.push({ path, at: 'value', message: `missing required key "${last}"`, expected: expected ?? (iss.code === 'invalid_type' ? typeName(iss.expected) : 'a value') });
+    return;
+  }
   switch (iss.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(node);
@@ -151,10 +155,6 @@ function mapIssue(schema: z.ZodType, iss: z.core.$ZodIssue, prefix: PathSegment[
       return;
     }
     case 'invalid_type':
-      if (value === undefined && last !== undefined && typeof last === 'string') {
-        out.push({ path, at: 'value', message: `missing required key "${last}"`, expected: expected ?? typeName(iss.expected) });
-        return;
-      }
       out.push({ path, at: 'value', message: `invalid value for ${name}`, expected: expected ?? typeName(iss.expected), found: describeValue(value) });
       return;
     case 'invalid_value': {
@@ -164,7 +164,7 @@ function mapIssue(schema: z.ZodType, iss: z.core.$ZodIssue, prefix: PathSegment[
         path,
         at: 'value',
         message: `invalid value for ${name}`,
-        expected: values.length === 1 ? JSON.stringify(values[0]) : `one of ${listWords(values.map((v) => JSON.stringify(v)), 40)}`,
+        expected: values.length === 1 ? JSON.stringify(values[0]) : `one of ${listWords(values.map((v) => JSON.stringify(v)), 16)}`,
         found: describeValue(value),
         ...(hint === undefined ? {} : { hint }),
       });

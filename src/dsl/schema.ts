@@ -45,7 +45,8 @@ const Json = z.unknown().describe('any value; strings may hold ${ … } expressi
 const Args = z
   .union([z.record(z.string(), z.unknown()), Expression])
   .describe('arguments: a mapping (values may hold ${ … }) or an expression ${ … }');
-const PositiveInt = z.int().min(1);
+const PositiveInt = z.int().min(1).describe('an integer >= 1');
+const EventName = z.string().regex(DOTTED_RE).describe('a name such as approval or order.shipped');
 
 export const Retry = z
   .strictObject({
@@ -125,11 +126,11 @@ export function buildSchemas(stepItem: z.ZodType, hookItem: z.ZodType): DslSchem
     wait: z.strictObject({
       ...common,
       wait: z
-        .union([Duration, Expression, z.strictObject({ signal: DottedName, timeout: Duration.optional() })])
+        .union([Duration, Expression, z.strictObject({ signal: EventName, timeout: Duration.optional() })])
         .describe('a duration, an expression ${ … } or {signal, timeout}'),
     }),
-    emit: z.strictObject({ ...common, emit: z.strictObject({ event: DottedName, data: Json.optional() }).describe('an event {event, data}') }),
-    fail: z.strictObject({ ...common, fail: z.strictObject({ code: z.string().min(1).optional(), message: z.string() }).describe('an error {code, message}') }),
+    emit: z.strictObject({ ...common, emit: z.strictObject({ event: EventName, data: Json.optional() }).describe('an event {event, data}') }),
+    fail: z.strictObject({ ...common, fail: z.strictObject({ code: z.string().min(1).optional().describe('an error code (may hold ${ … })'), message: z.string().describe('an error message (may hold ${ … })') }).describe('an error {code, message}') }),
   } satisfies Record<KindKey, z.ZodObject>;
 
   const reasonable = z.union([z.null(), z.string(), z.strictObject({ reason: z.string().optional() })]);
@@ -139,7 +140,7 @@ export function buildSchemas(stepItem: z.ZodType, hookItem: z.ZodType): DslSchem
       modify: z.union([Expression, z.record(z.string(), z.unknown())]).optional().describe('{patch} or the patch mapping itself'),
       cancel: reasonable.optional().describe('{reason} or a reason string'),
       redirect: z.union([StepId, z.strictObject({ to: StepId })]).optional().describe('{to: stepId} or a step id'),
-      replace: z.strictObject({ value: Json }).optional().describe('{value}'),
+      replace: z.strictObject({ value: z.unknown().describe('the value to use (may hold ${ … })') }).optional().describe('{value}'),
       retry: z.union([z.null(), z.strictObject({ attempts: PositiveInt.optional(), delay: Duration.optional() })]).optional(),
       fork: z
         .strictObject({

@@ -83,7 +83,11 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       line: p.line,
       col: p.col,
       path: '',
-      message: `YAML ${e.name === 'YAMLWarning' ? 'problem' : 'syntax error'}: ${e.message.split('\n')[0] as string}`,
+      message:
+        e.code === 'MULTIPLE_DOCS'
+          ? 'YAML syntax error: a workflow file holds exactly one YAML document'
+          : `YAML ${e.name === 'YAMLWarning' ? 'problem' : 'syntax error'}: ${e.message.split('\n')[0] as string}`,
+      ...(e.code === 'MULTIPLE_DOCS' ? { hint: 'remove the `---` and the document after it' } : {}),
       ...(e.code === 'DUPLICATE_KEY' ? { hint: 'each key may appear only once in a mapping' } : {}),
       ...(e.code === 'TAG_RESOLVE_FAILED' ? { hint: 'custom YAML tags are not supported' } : {}),
     };

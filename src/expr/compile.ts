@@ -21,6 +21,10 @@ export interface ExpressionErrorDetails {
   path: string;
   /** The expression source (without `${ }`). */
   expression: string;
+  /** The whole string the expression was written in. */
+  text: string;
+  /** What is wrong, without the location (JSONata's message, or the scanner's). */
+  reason: string;
   /** Offset of the problem inside the expression, when JSONata reports one. */
   position?: number;
   /** JSONata's error code, e.g. `S0203` or `T2001`. */
@@ -172,7 +176,7 @@ function compileString(s: string, origin: TemplateOrigin, path: string, options:
   if (!mayHoldExpression(s)) return new ConstantTemplate(s);
   const scanned = scanTemplate(s);
   if (!scanned.ok) {
-    throw expressionError(`${scanned.message} in ${JSON.stringify(s)}`, { ...loc(origin, path), expression: s, position: scanned.offset });
+    throw expressionError(`${scanned.message} in ${JSON.stringify(s)}`, { ...loc(origin, path), expression: s, text: s, reason: scanned.message, position: scanned.offset });
   }
   if (!scanned.hasExpr) return new ConstantTemplate(scanned.segments.map((seg) => (seg.kind === 'text' ? seg.text : '')).join(''));
   const compileSeg = (seg: Extract<Segment, { kind: 'expr' }>): ExpressionTemplate => {
@@ -184,6 +188,8 @@ function compileString(s: string, origin: TemplateOrigin, path: string, options:
       throw expressionError(`invalid expression \${${seg.source}}: ${(err as Error).message}`, {
         ...loc(origin, path),
         expression: seg.source,
+        text: s,
+        reason: (err as Error).message.replace(/^syntax error: /, ''),
         ...(d?.position === undefined ? {} : { position: d.position }),
         ...(d?.jsonataCode === undefined ? {} : { jsonataCode: d.jsonataCode }),
       });
@@ -242,7 +248,7 @@ function expressionError(message: string, details: ExpressionErrorDetails, cause
 function runtimeError(err: unknown, source: string, origin: TemplateOrigin): HookflowError {
   const e = err as { message?: unknown; code?: unknown; position?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  const details: ExpressionErrorDetails = { ...loc(origin, origin.path), expression: source };
+  const details: ExpressionErrorDetails = { ...loc(origin, origin.path), expression: source, text: `\${${source}}`, reason: message };
   if (!(err instanceof SandboxViolation) && !(err instanceof NotJsonError)) {
     if (typeof e?.code === 'string') details.jsonataCode = e.code;
     if (typeof e?.position === 'number') details.position = e.position;
