@@ -15,6 +15,8 @@ const echo = defineTool({
   run: (args) => args.value ?? null,
 });
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 const sleepTool = defineTool({
   name: 'util.sleep',
   description: 'Waits `ms` milliseconds (a number or a duration like "2s"); cancellation aborts the wait.',
@@ -23,6 +25,8 @@ const sleepTool = defineTool({
   async run(args, ctx) {
     const ms = parseDuration(args.ms);
     if (ms === undefined) throw toolError('util.sleep', `expected \`ms\` to be milliseconds or a duration like "250ms" or "2s", got ${JSON.stringify(args.ms)}`);
+    // Timers overflow past 2^31-1 ms and would fire at once; durable waits belong to the DSL's `wait:`.
+    if (ms > MAX_TIMER_MS) throw toolError('util.sleep', `${ms}ms is longer than the ${MAX_TIMER_MS}ms (~24.8 days) a timer can wait; use a \`wait:\` step for long waits`);
     await sleep(systemClock, ms, ctx.signal);
     return null;
   },

@@ -44,6 +44,7 @@ describe('util.sleep', () => {
   it('rejects bad durations and negative numbers', async () => {
     expect((await errorOf(() => callTool('util.sleep', { ms: 'soon' }))).message).toContain('duration');
     expect((await errorOf(() => callTool('util.sleep', { ms: -1 }))).code).toBe('TOOL_INPUT');
+    expect((await errorOf(() => callTool('util.sleep', { ms: '30d' }))).message).toContain('longer than');
   });
 });
 
