@@ -287,11 +287,11 @@ export class EventBus {
 
   private publishPressure(sub: Subscriber, level: 'high' | 'normal', cause: UniversalEvent): void {
     const data: BusPressureData = { pattern: sub.pattern, level, queued: sub.queued, buffer: sub.buffer };
-    this.dispatch(this.busEvent('bus.pressure', data, cause), true, sub);
+    this.publishBusEvent('bus.pressure', data, cause, sub);
   }
 
   private failOverflow(sub: Subscriber, cause: UniversalEvent): void {
-    sub.failed = true;
+    sub.fail();
     this.detach(sub);
     const err = new HookflowError(
       BusErrorCode.BUS_OVERFLOW,
@@ -306,7 +306,19 @@ export class EventBus {
       eventType: cause.type,
       error: { code: err.code, message: err.message },
     };
-    if (this.live > 0) this.dispatch(this.busEvent('bus.overflow', data, cause), true, sub);
+    if (this.live > 0) this.publishBusEvent('bus.overflow', data, cause, sub);
+  }
+
+  /**
+   * Builds and dispatches a bus-generated event. It runs inside a publish or a pump, so a throwing `newId`
+   * or `clock` must not escape: that would break the run's publish or kill the pump.
+   */
+  private publishBusEvent(type: string, data: BusPressureData | BusOverflowData, cause: UniversalEvent, source: Subscriber): void {
+    try {
+      this.dispatch(this.busEvent(type, data, cause), true, source);
+    } catch (err) {
+      process.emitWarning(`could not publish ${type} for subscriber '${source.pattern}': ${describe(err)}`, { code: 'HOOKFLOW_BUS_EVENT' });
+    }
   }
 
   private busEvent<D>(type: string, data: D, cause: UniversalEvent): UniversalEvent<D> {

@@ -66,6 +66,11 @@ export class Subscriber {
   failed = false;
   /** A default warning was already printed for this subscriber. */
   warned = false;
+  /**
+   * False once closed or failed. Checked on every offer because a fan-out already in progress iterates the
+   * route it started with, which may still list a subscriber that a nested dispatch just failed or closed.
+   */
+  private receiving = true;
 
   private readonly re: RegExp | undefined;
   private readonly queue = new Ring<UniversalEvent>();
@@ -119,7 +124,7 @@ export class Subscriber {
 
   /** Accepts, drops or parks one event (called by the bus for each matching publish). */
   offer(event: UniversalEvent): void {
-    if (this.host.excluded === this) return;
+    if (!this.receiving || this.host.excluded === this) return;
     if (this.queue.size < this.buffer && (this.parked === undefined || this.parked.size === 0)) {
       this.accept(event);
       return;
@@ -145,10 +150,17 @@ export class Subscriber {
     }
   }
 
+  /** Overflowed under `error`: stops accepting; what was already accepted is still delivered. */
+  fail(): void {
+    this.failed = true;
+    this.receiving = false;
+  }
+
   /** Unsubscribes: drops the queue and releases publishers waiting on it. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.receiving = false;
     this.queue.clear();
     const parked = this.parked;
     if (parked !== undefined) {

@@ -275,6 +275,39 @@ describe('overflow error', () => {
     expect(bus.stats()[0]).toMatchObject({ delivered: 3, failed: true });
   });
 
+  it('fails exactly once when the overflow happens inside a nested bus.pressure dispatch', () => {
+    const reported: unknown[] = [];
+    const bus = new EventBus({ onSubscriberError: (err) => reported.push(err) });
+    // A reaches its high mark on the second event; its bus.pressure lands in S, which is already full.
+    bus.subscribe('a', () => undefined, { buffer: 2, highWatermark: 1 });
+    bus.subscribe('**', () => undefined, { buffer: 1, overflow: 'error' });
+    bus.publish(makeEvent('a', 1));
+    bus.publish(makeEvent('a', 2));
+    expect(reported).toHaveLength(1);
+    expect(bus.hasSubscribers).toBe(true);
+    expect(bus.stats()[1]).toMatchObject({ failed: true, dropped: 1, queued: 1 });
+    bus.publish(makeEvent('a', 3));
+    expect(reported).toHaveLength(1);
+    expect(bus.stats()[0]).toMatchObject({ dropped: 1, failed: false });
+  });
+
+  it('a subscriber unsubscribed while an event is being fanned out does not receive it', async () => {
+    const seen: number[] = [];
+    let off: () => void = () => undefined;
+    // The first subscriber's overflow report runs inside the publish and unsubscribes the second one.
+    const reporter = new EventBus({ onSubscriberError: () => off() });
+    reporter.subscribe('x', () => undefined, { buffer: 1, overflow: 'error' });
+    off = reporter.subscribe('x', (e) => {
+      seen.push(e.seq);
+    });
+    reporter.publish(makeEvent('x', 1));
+    reporter.publish(makeEvent('x', 2));
+    await reporter.drain();
+    expect(seen).toEqual([]);
+    expect(reporter.stats().map((s) => s.pattern)).toEqual(['x']);
+    expect(reporter.hasSubscribers).toBe(false);
+  });
+
   it('a failed subscriber no longer counts for hasSubscribers and leaves stats when unsubscribed', () => {
     const bus = new EventBus({ onSubscriberError: () => undefined });
     const off = bus.subscribe('**', () => undefined, { buffer: 1, overflow: 'error' });

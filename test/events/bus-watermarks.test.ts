@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus, type BusPressureData } from '../../src/events/bus.js';
 import type { UniversalEvent } from '../../src/events/types.js';
 import { flush, gatedHandler, makeEvent } from './fixtures.js';
@@ -18,6 +18,10 @@ async function consume(gate: ReturnType<typeof gatedHandler>, n: number): Promis
     await flush();
   }
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('bus.pressure watermarks', () => {
   it('publishes high once when the queue reaches highWatermark*buffer and normal once when it falls to lowWatermark*buffer', async () => {
@@ -127,5 +131,26 @@ describe('bus.pressure watermarks', () => {
     // then sees the other's single normal. Nothing echoes back and forth.
     expect(a.seen.map(show)).toEqual(['48', '49', '50', 'pressure:normal']);
     expect(b.seen.map(show)).toEqual(['48', '49', '50', 'pressure:normal']);
+  });
+
+  it('a throwing newId or clock cannot break publish or delivery; it becomes a process warning', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const bus = new EventBus({
+      newId: () => {
+        throw new Error('id source down');
+      },
+    });
+    pressureLog(bus);
+    const seen: number[] = [];
+    bus.subscribe('a', (e) => {
+      seen.push(e.seq);
+    }, { buffer: 1 });
+    expect(bus.publish(makeEvent('a', 1))).toBeUndefined(); // high crossing
+    await bus.drain(); // normal crossing happens in the pump
+    bus.publish(makeEvent('a', 2));
+    await bus.drain();
+    expect(seen).toEqual([1, 2]);
+    const messages = warn.mock.calls.map((c) => String(c[0]));
+    expect(messages.filter((m) => m.includes('could not publish bus.pressure') && m.includes('id source down'))).toHaveLength(4);
   });
 });
