@@ -65,7 +65,7 @@ export class AgentSession {
   /** Initializes the session (initializing -> ready). Resolves at once when already past initialization. */
   async start(): Promise<void> {
     if (this.state !== 'initializing' || this.driving) return;
-    await this.drive(() => this.withRecovery(async () => undefined));
+    await this.drive(() => this.withRecovery(async () => undefined, false));
   }
 
   /**
@@ -158,11 +158,14 @@ export class AgentSession {
     }
   }
 
-  /** Runs `body` from a ready session; provider failures go error -> initializing and `body` runs again. */
-  private async withRecovery<T>(body: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `body` from a ready session; provider failures go error -> initializing and `body` runs again.
+   * `hold: false` (start()) takes a pending pause without waiting for resume().
+   */
+  private async withRecovery<T>(body: () => Promise<T>, hold = true): Promise<T> {
     for (;;) {
       try {
-        await this.ensureReady();
+        await this.ensureReady(hold);
         return await body();
       } catch (err) {
         const e = this.signal.aborted ? this.cancelledError() : toHookflowError(err, ErrorCode.AGENT_ERROR);
@@ -179,10 +182,17 @@ export class AgentSession {
     }
   }
 
-  private async ensureReady(): Promise<void> {
+  private async ensureReady(hold: boolean): Promise<void> {
     if (this.state === 'initializing') {
       this.initialize();
       await this.transition('INIT_OK');
+    }
+    if (!hold) {
+      if (this.pauseRequested && this.state === 'ready') {
+        this.pauseRequested = false;
+        await this.transition('PAUSE', { reason: this.pauseReason });
+      }
+      return;
     }
     if (this.state === 'paused') {
       await this.waitForResume();

@@ -241,6 +241,20 @@ describe('AgentSession: pause and resume', () => {
     ]);
   });
 
+  it('a pause requested before start() is taken once ready, without blocking start()', async () => {
+    const env = fakeEnv({ providers: { tester: new FakeProvider([answer('done')]) } });
+    const session = new AgentSession(def(), env);
+    await session.pause('early');
+    expect(session.state).toBe('initializing');
+    await session.start();
+    expect(session.state).toBe('paused');
+    await session.resume();
+    expect(session.state).toBe('ready');
+    expect((await session.run('x')).output).toBe('done');
+    expect(env.path().slice(0, 3)).toEqual(['initializing>ready:INIT_OK', 'ready>paused:PAUSE', 'paused>ready:RESUME']);
+    expect(env.transitions[1]?.reason).toBe('early');
+  });
+
   it('resume() before the pause took effect cancels it', async () => {
     const provider = new FakeProvider([askTools([['math.calc', {}]]), answer('done')]);
     const env = fakeEnv({
