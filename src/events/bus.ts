@@ -7,33 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCode, HookflowError } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { BusErrorCode, makeBusEvent, type BusOverflowData, type BusPressureData } from './bus-events.js';
 import { resolveSubscribeOptions, validateDefaults } from './options.js';
 import { Subscriber, type SubscriberHost } from './subscriber.js';
 import type { EventHandler, SubscribeOptions, SubscriberStats, UniversalEvent } from './types.js';
 
-/** Error codes raised by the bus (strings, like every HookflowError code). */
-export const BusErrorCode = {
-  /** An `overflow: 'error'` subscriber was full; its subscription is closed. */
-  BUS_OVERFLOW: 'BUS_OVERFLOW',
-} as const;
-
-/** `data` of a `bus.pressure` event. */
-export interface BusPressureData {
-  pattern: string;
-  level: 'high' | 'normal';
-  queued: number;
-  buffer: number;
-}
-
-/** `data` of a `bus.overflow` event (an `overflow: 'error'` subscriber failed). */
-export interface BusOverflowData {
-  pattern: string;
-  buffer: number;
-  queued: number;
-  /** Type of the event that did not fit. */
-  eventType: string;
-  error: { code: string; message: string };
-}
+export { BusErrorCode, type BusOverflowData, type BusPressureData } from './bus-events.js';
 
 /** Per-subscriber counters, with the bus-specific extras. */
 export interface BusSubscriberStats extends SubscriberStats {
@@ -315,27 +294,10 @@ export class EventBus {
    */
   private publishBusEvent(type: string, data: BusPressureData | BusOverflowData, cause: UniversalEvent, source: Subscriber): void {
     try {
-      this.dispatch(this.busEvent(type, data, cause), true, source);
+      this.dispatch(makeBusEvent(type, data, cause, this.clock, this.newId), true, source);
     } catch (err) {
       process.emitWarning(`could not publish ${type} for subscriber '${source.pattern}': ${describe(err)}`, { code: 'HOOKFLOW_BUS_EVENT' });
     }
-  }
-
-  private busEvent<D>(type: string, data: D, cause: UniversalEvent): UniversalEvent<D> {
-    // seq 0: bus events are not part of a run's gap-free journal sequence.
-    const event: UniversalEvent<D> = {
-      id: this.newId(),
-      type,
-      time: new Date(this.clock.now()).toISOString(),
-      seq: 0,
-      runId: cause.runId,
-      correlationId: cause.correlationId,
-      causationId: cause.id,
-      source: { component: 'bus', language: 'js' },
-      data,
-      schemaVersion: 1,
-    };
-    return event;
   }
 
   private report(sub: Subscriber, err: unknown): void {

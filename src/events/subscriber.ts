@@ -112,11 +112,6 @@ export class Subscriber {
     return this.parked === undefined ? 0 : this.parked.size;
   }
 
-  /** Slots allocated by the queue (for memory assertions). */
-  get capacity(): number {
-    return this.queue.capacity;
-  }
-
   /** True when events of `type` are for this subscriber. */
   matches(type: string): boolean {
     return this.re === undefined || this.re.test(type);
