@@ -6,14 +6,16 @@ import { createActor, type Actor } from 'xstate';
 import { ErrorCode, HookflowError, toHookflowError } from '../errors.js';
 import { sleep, systemClock } from '../util/clock.js';
 import { AgentErrorCode } from './codes.js';
-import { initialMessages, parseOutput, toDottedMessages, toolErrorContent, toolResultContent } from './conversation.js';
+import { initialMessages, parseOutput, toDottedMessages } from './conversation.js';
 import { checkAgentDefinition } from './loader.js';
 import { agentMachine } from './machine.js';
 import { createProvider } from './providers/index.js';
+import { ResumeGate, StateWaiters } from './resume-gate.js';
+import { runToolCall } from './tool-call.js';
 import { ToolNameMap } from './tool-names.js';
 import type {
   AgentDefinition, AgentEnvironment, AgentEventType, AgentResult, AgentState, AgentTransition, ChatMessage,
-  ChatResponse, Provider, ToolCallRequest, ToolSpec,
+  ChatResponse, Provider, ToolSpec,
 } from './types.js';
 
 type Extra = Partial<Omit<AgentTransition, 'from' | 'to' | 'event' | 'agent'>>;
@@ -41,9 +43,8 @@ export class AgentSession {
   private driving = false;
   private pauseRequested = false;
   private pauseReason = 'pause requested';
-  private resumeRequested = false;
-  private gate: (() => void) | undefined;
-  private waiters: Array<{ done: (s: AgentState) => boolean; resolve: () => void }> = [];
+  private readonly gate = new ResumeGate();
+  private readonly waiters = new StateWaiters<AgentState>();
   private queue: Promise<void> = Promise.resolve();
   private cancelReason = 'cancelled';
 
@@ -103,7 +104,7 @@ export class AgentSession {
     }
     this.pauseRequested = true;
     if (!this.driving) return;
-    await this.waitFor((st) => st === 'paused' || st === 'terminated');
+    await this.waiters.until(this.state, (st) => st === 'paused' || st === 'terminated');
   }
 
   /** Resumes a paused session (or cancels a pause that has not taken effect). Resolves when resumed. */
@@ -114,9 +115,8 @@ export class AgentSession {
       await this.transition('RESUME');
       return;
     }
-    if (this.gate) this.gate();
-    else this.resumeRequested = true;
-    await this.waitFor((st) => st !== 'paused');
+    this.gate.open();
+    await this.waiters.until(this.state, (st) => st !== 'paused');
   }
 
   /** Stops the session: an active run rejects with `CANCELLED`. Resolves once `terminated`. */
@@ -124,7 +124,7 @@ export class AgentSession {
     if (this.state === 'terminated') return;
     this.abortWith(reason);
     if (this.driving) {
-      await this.waitFor((st) => st === 'terminated');
+      await this.waiters.until(this.state, (st) => st === 'terminated');
       return;
     }
     try {
@@ -152,9 +152,7 @@ export class AgentSession {
       throw await this.terminateAfter(err);
     } finally {
       this.driving = false;
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w.resolve();
+      this.waiters.flush();
     }
   }
 
@@ -195,7 +193,7 @@ export class AgentSession {
       return;
     }
     if (this.state === 'paused') {
-      await this.waitForResume();
+      await this.gate.wait(this.signal, () => this.cancelledError());
       await this.transition('RESUME');
     }
     if (this.state === 'ready') await this.checkpoint();
@@ -231,7 +229,7 @@ export class AgentSession {
     if (!this.pauseRequested) return;
     this.pauseRequested = false;
     await this.transition('PAUSE', { reason: this.pauseReason });
-    await this.waitForResume();
+    await this.gate.wait(this.signal, () => this.cancelledError());
     await this.transition('RESUME');
   }
 
@@ -259,7 +257,10 @@ export class AgentSession {
           { retryable: false, details: { maxTurns: this.def.limits.maxTurns } },
         );
       }
-      for (const call of calls) this.messages.push(await this.runTool(call));
+      for (const call of calls) {
+        this.toolCallCount++;
+        this.messages.push(await runToolCall(call, this.names as ToolNameMap, this.env, this.turn, this.signal, () => this.cancelledError()));
+      }
     }
   }
 
@@ -289,32 +290,10 @@ export class AgentSession {
         await this.wait(retryAfterMs);
         if (this.pauseRequested) {
           this.pauseRequested = false;
-          await this.waitForResume();
+          await this.gate.wait(this.signal, () => this.cancelledError());
         }
         await this.transition('RESUME');
       }
-    }
-  }
-
-  private async runTool(call: ToolCallRequest): Promise<ChatMessage> {
-    this.toolCallCount++;
-    const reply = (content: string): ChatMessage => ({ role: 'tool', content, toolCallId: call.id, name: call.name });
-    const names = this.names as ToolNameMap;
-    const name = names.fromWire(call.name);
-    if (name === undefined) {
-      const allowed = names.names.map((n) => names.toWire(n)).join(', ') || '(none)';
-      return reply(toolErrorContent(new HookflowError(ErrorCode.TOOL_NOT_FOUND, `tool "${call.name}" is not available to this agent; available tools: ${allowed}`)));
-    }
-    if (call.parseError !== undefined) {
-      return reply(toolErrorContent(new HookflowError(ErrorCode.TOOL_INPUT, `the arguments of "${call.name}" are not valid JSON (${call.parseError}); send a JSON object`)));
-    }
-    try {
-      const result = await abortable(this.env.callTool(name, call.arguments, { turn: this.turn, callId: call.id }), this.signal);
-      return reply(toolResultContent(result));
-    } catch (err) {
-      if (this.signal.aborted) throw this.cancelledError();
-      // The contract: tool failures are the model's to handle, not the loop's.
-      return reply(toolErrorContent(toHookflowError(err, ErrorCode.TOOL_ERROR)));
     }
   }
 
@@ -327,54 +306,19 @@ export class AgentSession {
       }
       this.actor.send({ type });
       const after = this.actor.getSnapshot();
-      if (after.value !== 'paused') this.resumeRequested = false;
+      if (after.value !== 'paused') this.gate.reset();
       const t: AgentTransition = {
         from: before.value, to: after.value, event: type, agent: this.def.name, turn: this.turn, recoveries: after.context.recoveries, ...extra,
       };
       try {
         await this.env.onTransition(t);
       } finally {
-        this.notify(after.value);
+        this.waiters.notify(after.value);
       }
     });
     // The queue only orders transitions; each caller still receives its own failure through `step`.
     this.queue = step.catch(() => undefined);
     return step;
-  }
-
-  private notify(state: AgentState): void {
-    if (this.waiters.length === 0) return;
-    const keep: typeof this.waiters = [];
-    for (const w of this.waiters) {
-      if (w.done(state)) w.resolve();
-      else keep.push(w);
-    }
-    this.waiters = keep;
-  }
-
-  private waitFor(done: (s: AgentState) => boolean): Promise<void> {
-    if (done(this.state)) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ done, resolve }));
-  }
-
-  private waitForResume(): Promise<void> {
-    if (this.resumeRequested) {
-      this.resumeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        this.gate = undefined;
-        reject(this.cancelledError());
-      };
-      if (this.signal.aborted) return onAbort();
-      this.gate = () => {
-        this.gate = undefined;
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   private async wait(ms: number): Promise<void> {
@@ -441,24 +385,6 @@ function reasonText(reason: unknown): string {
 function retryAfterOf(err: HookflowError): number | undefined {
   const v = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   return typeof v === 'number' && v >= 0 ? v : undefined;
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function withAlsoFailed(e: HookflowError, other: unknown): HookflowError {
