@@ -8,6 +8,8 @@
  * plain are returned as the same reference (no copy).
  */
 
+import { isScopeView } from './scope-view.js';
+
 /** @internal Raised when a result holds something JSON cannot represent (a function). */
 export class NotJsonError extends Error {
   override readonly name = 'NotJsonError';
@@ -41,7 +43,8 @@ function plainObject(obj: Record<string, unknown>): Record<string, unknown> {
     throw new NotJsonError('the expression produced a function, which is not JSON');
   }
   // JSONata builds objects with a null prototype; results should be ordinary objects.
-  let out: Record<string, unknown> | undefined = Object.getPrototypeOf(obj) === null ? {} : undefined;
+  // Scope views (see scope-view.ts) are copied so no Proxy leaks into step outputs.
+  let out: Record<string, unknown> | undefined = Object.getPrototypeOf(obj) === null || isScopeView(obj) ? {} : undefined;
   const keys = Object.keys(obj);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;

@@ -10,6 +10,7 @@
  */
 import jsonata from 'jsonata';
 import { ErrorCode, HookflowError } from '../errors.js';
+import { scopeView } from './scope-view.js';
 
 /** Limits applied to every evaluation. */
 export interface SandboxLimits {
@@ -84,7 +85,7 @@ export function compileExpression(source: string, limits: SandboxLimits = {}): C
     source,
     stepRefs: refs.steps,
     envRefs: refs.env,
-    evaluate: (scope) => compiled.evaluate(scope),
+    evaluate: (scope) => compiled.evaluate(scopeView(scope)),
   };
 }
 
