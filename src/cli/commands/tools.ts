@@ -3,9 +3,8 @@
  * description, input JSON Schema and output description.
  */
 import { parseArgs } from 'node:util';
-import { HookflowError } from '../../errors.js';
+import { HookflowError, ToolRegistry, builtinTools, loadToolModule, type RegisteredTool } from '../../index.js';
 import { globMatch } from '../../util/glob.js';
-import { ToolRegistry, builtinTools, loadToolModule, type RegisteredTool } from '../../tools/registry.js';
 import { Exit, type CliIO } from '../io.js';
 
 const USAGE = `Usage: hookflow tools list [<filter>] [--tools <module.js>]... [--json]

@@ -53,6 +53,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
       res.setHeader('content-type', 'text/plain; charset=utf-8');
       res.end('just text <b>not html</b>');
       return;
+    case '/hostile':
+      res.setHeader('content-type', 'text/html');
+      res.end(`<title>T</title><p>kept</p>${'<a<!--<script x'.repeat(40_000)}`);
+      return;
     case '/multibyte':
       res.setHeader('content-type', 'text/plain; charset=utf-8');
       res.end('aé'.repeat(10));
@@ -160,6 +164,14 @@ describe('web.fetch_text', () => {
     expect(res.text).toBe('Heading\n\nFirst paragraph with bold <tag> © ☺.\n\n- one\n- two\n\nÜnïcode — ok');
     expect(res.truncated).toBe(false);
     for (const hidden of ['alert', 'color:red', 'comment', 'enable js']) expect(res.text).not.toContain(hidden);
+  });
+
+  it('stays fast on hostile markup (unclosed tags, comments and scripts)', async () => {
+    const started = performance.now();
+    const res = (await callTool('web.fetch_text', { url: `${baseUrl}/hostile` })) as { title: string; text: string };
+    expect(res.title).toBe('T');
+    expect(res.text.startsWith('kept')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('leaves plain text alone and truncates at maxBytes without a broken character', async () => {
