@@ -121,7 +121,7 @@ export class EventBus {
    * or an exact type). Returns an idempotent unsubscribe function that also drops the pending queue.
    */
   subscribe(pattern: string, handler: EventHandler, opts?: SubscribeOptions): () => void {
-    if (typeof pattern !== 'string' || pattern.trim() === '' || /\s/.test(pattern)) {
+    if (typeof pattern !== 'string' || pattern === '' || /\s/.test(pattern)) {
       throw new HookflowError(
         ErrorCode.VALIDATION,
         `Expected \`pattern\` to be a non-empty glob over dotted event types without spaces, got ${JSON.stringify(pattern)}; hint: 'step.*', '*.failed', 'run.**', '**'`,

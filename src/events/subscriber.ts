@@ -208,17 +208,19 @@ export class Subscriber {
         this.host.pressure(this, 'normal', event);
       }
       this.delivered++;
-      let result: unknown;
+      let pending: PromiseLike<void> | undefined;
       try {
-        result = this.host.blockCount > 0 ? handlerContext.run(true, this.handler, event) : this.handler(event);
+        const result: unknown = this.host.blockCount > 0 ? handlerContext.run(true, this.handler, event) : this.handler(event);
+        // Inside the try: reading `then` on a hostile return value may throw too.
+        if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === 'function') pending = result as PromiseLike<void>;
       } catch (err) {
         this.errors++;
         this.host.handlerFailed(this, err);
         continue;
       }
-      if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === 'function') {
+      if (pending !== undefined) {
         this.state = AWAITING;
-        Promise.resolve(result as PromiseLike<void>).then(this.onFulfilled, this.onRejected);
+        Promise.resolve(pending).then(this.onFulfilled, this.onRejected);
         return;
       }
     }

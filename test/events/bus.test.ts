@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
+import type { UniversalEvent } from '../../src/events/types.js';
 import { HookflowError } from '../../src/errors.js';
 import { sleep, systemClock } from '../../src/util/clock.js';
 import { flush, gatedHandler, makeEvent } from './fixtures.js';
@@ -171,6 +172,25 @@ describe('EventBus ordering and isolation', () => {
       ['*.completed', 5, 1],
       ['**', 5, 0],
     ]);
+  });
+
+  it('a handler returning a value whose then-getter throws counts as a failed call, not a dead pump', async () => {
+    const reported: unknown[] = [];
+    const bus = new EventBus({ onSubscriberError: (err) => reported.push(err) });
+    const seen: number[] = [];
+    bus.subscribe('**', ((e: UniversalEvent) => {
+      seen.push(e.seq);
+      return {
+        get then(): never {
+          throw new Error('hostile then');
+        },
+      };
+    }) as unknown as (e: UniversalEvent) => void);
+    bus.publish(makeEvent('a', 1));
+    bus.publish(makeEvent('a', 2));
+    await bus.drain();
+    expect(seen).toEqual([1, 2]);
+    expect(reported.map((e) => (e as Error).message)).toEqual(['hostile then', 'hostile then']);
   });
 
   it('without onSubscriberError, a failing subscriber produces one process warning and is counted', async () => {
