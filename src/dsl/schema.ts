@@ -34,9 +34,9 @@ const EXPRESSION_RE = /^\s*\$\{[\s\S]*\}\s*$/;
 
 export const Duration = z
   .union([z.int().min(0), z.string().regex(DURATION_RE)])
-  .describe('a duration: milliseconds or a string like 250ms, 2s, 5m, 1h, 1d');
-export const Expression = z.string().regex(EXPRESSION_RE).describe('an expression ${ … }');
-const Condition = z.union([z.boolean(), Expression]).describe('a condition: an expression ${ … } or a boolean');
+  .meta({ id: 'Duration', description: 'a duration: milliseconds or a string like 250ms, 2s, 5m, 1h, 1d' });
+export const Expression = z.string().regex(EXPRESSION_RE).meta({ id: 'Expression', description: 'an expression ${ … }' });
+const Condition = z.union([z.boolean(), Expression]).meta({ id: 'Condition', description: 'a condition: an expression ${ … } or a boolean' });
 const StepId = z.string().regex(STEP_ID_RE).describe('a step id matching [A-Za-z_][A-Za-z0-9_-]*');
 const VarName = z.string().regex(VAR_RE).describe('a name matching [A-Za-z_][A-Za-z0-9_]*');
 const DottedName = z.string().regex(DOTTED_RE).describe('a dotted name such as util.echo');
@@ -58,7 +58,7 @@ export const Retry = z
     jitter: z.enum(['none', 'full', 'equal']).optional(),
     on: z.array(z.string().min(1)).optional().describe('a list of error codes'),
   })
-  .describe('a retry policy {attempts, delay, backoff, factor, maxDelay, jitter, on}');
+  .meta({ id: 'Retry', description: 'a retry policy {attempts, delay, backoff, factor, maxDelay, jitter, on}' });
 
 const OnError = z.enum(['fail', 'continue']);
 
@@ -74,9 +74,10 @@ export interface DslSchemas {
 }
 
 /** Builds every schema; `stepItem`/`hookItem` are the element schemas of nested lists. */
-export function buildSchemas(stepItem: z.ZodType, hookItem: z.ZodType): DslSchemas {
-  const StepList = z.array(stepItem).min(1).describe('a non-empty list of steps');
-  const HookList = z.array(hookItem).describe('a list of hooks');
+export function buildSchemas(stepItem: z.ZodType, hookItem: z.ZodType, named = false): DslSchemas {
+  // Only the document build names its lists: ids live in zod's global registry and must be unique.
+  const StepList = z.array(stepItem).min(1).meta({ ...(named ? { id: 'StepList' } : {}), description: 'a non-empty list of steps' });
+  const HookList = z.array(hookItem).meta({ ...(named ? { id: 'HookList' } : {}), description: 'a list of hooks' });
 
   const common = {
     id: StepId,
@@ -218,12 +219,19 @@ export function buildSchemas(stepItem: z.ZodType, hookItem: z.ZodType): DslSchem
 /** The schemas the loader validates with (nested lists are checked item by item). */
 export const schemas = buildSchemas(z.unknown(), z.unknown());
 
-/** The full recursive schema of a workflow file, for JSON Schema generation. */
+let documentSchema: { workflow: z.ZodType; hookSet: z.ZodType } | undefined;
+
+/** The full recursive schema of a workflow file, for JSON Schema generation (built once: ids are global). */
 export function buildDocumentSchema(): { workflow: z.ZodType; hookSet: z.ZodType } {
+  documentSchema ??= buildRecursive();
+  return documentSchema;
+}
+
+function buildRecursive(): { workflow: z.ZodType; hookSet: z.ZodType } {
   // Forward references resolved lazily: steps contain steps, hooks contain hooks and steps.
   const stepRef: z.ZodType = z.lazy(() => stepUnion);
   const hookRef: z.ZodType = z.lazy(() => hookUnion);
-  const s = buildSchemas(stepRef, hookRef);
+  const s = buildSchemas(stepRef, hookRef, true);
   const stepUnion = z.union(KIND_KEYS.map((k) => s.step[k])).meta({ id: 'Step', description: 'a step: an id plus exactly one kind key' });
   const hookUnion = z
     .union([s.hook.do, s.hook.module, s.hook.use, s.hook.compose, s.hook.include])
