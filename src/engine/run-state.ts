@@ -4,6 +4,7 @@
  */
 import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import type { TokenUsage } from '../tools/types.js';
+import { isoTime } from '../util/iso.js';
 import { ErrorCode, HookflowError, type ErrorInfo } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
 import type { ExprScope } from '../expr/types.js';
@@ -117,7 +118,7 @@ export class RunState implements HookHost {
     const ev: UniversalEvent = {
       id,
       type,
-      time: new Date(this.core.clock.now()).toISOString(),
+      time: isoTime(this.core.clock.now()),
       seq,
       runId: this.runId,
       correlationId: this.correlationId,

@@ -16,6 +16,8 @@ import type { Decision } from '../hooks/runner.js';
 import type { HookContext, HookPoint, HookResult } from '../hooks/types.js';
 import type { StepRecord, StepStatus } from '../store/types.js';
 import { sleep } from '../util/clock.js';
+import { childController } from '../util/abort.js';
+import { isoTime } from '../util/iso.js';
 import { parseDuration } from '../util/duration.js';
 import { childFrame, pointsOf, View, type Frame } from './frame.js';
 import { StepLifecycle, type StepEvent, type StepState } from './machines.js';
@@ -320,11 +322,7 @@ class StepRun {
     const ms = this.step.timeout;
     if (ms === undefined) return this.runKind(input, this.frame.signal);
     const clock = this.rs.core.clock;
-    const parent = this.frame.signal;
-    const ac = new AbortController();
-    const onParent = (): void => ac.abort(parent.reason);
-    if (parent.aborted) ac.abort(parent.reason);
-    else parent.addEventListener('abort', onParent, { once: true });
+    const { controller: ac, release } = childController(this.frame.signal);
     let timer: unknown;
     const timeout = new Promise<never>((_, reject) => {
       timer = clock.setTimeout(() => {
@@ -335,7 +333,7 @@ class StepRun {
     });
     return Promise.race([this.runKind(input, ac.signal), timeout]).finally(() => {
       clock.clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
+      release();
     });
   }
 
@@ -494,8 +492,8 @@ class StepRun {
       kind: this.step.kind,
       status,
       attempt: this.attemptNo,
-      startedAt: view.started ? new Date(view.started).toISOString() : null,
-      endedAt: view.ended ? new Date(view.ended).toISOString() : null,
+      startedAt: view.started ? isoTime(view.started) : null,
+      endedAt: view.ended ? isoTime(view.ended) : null,
     };
     if (output !== undefined) r.output = output;
     if (view.error) r.error = view.error;

@@ -9,6 +9,7 @@ import type { HookContext, HookPoint, HookResult } from '../hooks/types.js';
 import type { Decision } from '../hooks/runner.js';
 import type { ToolContext } from '../tools/types.js';
 import { sleep } from '../util/clock.js';
+import { onAbort } from '../util/abort.js';
 import { parseDuration } from '../util/duration.js';
 import { runAgent } from '../agents/session.js';
 import type { AgentEnvironment } from '../agents/types.js';
@@ -47,15 +48,14 @@ function isPromise(v: unknown): v is Promise<unknown> {
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const off = onAbort(signal, () => reject(abortError(signal)));
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        off();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        off();
         reject(e instanceof Error ? e : toHookflowError(e, ErrorCode.TOOL_ERROR));
       },
     );

@@ -9,6 +9,7 @@
  */
 import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { onAbort } from '../util/abort.js';
 import { deepMerge, isPlainObject } from '../util/merge.js';
 import { CircuitBreaker, type BreakerSnapshot, type BreakerTransition } from './breaker.js';
 import { serializable } from './fork-request.js';
@@ -287,7 +288,7 @@ export interface LazyContext extends HookContext {
 
 export function makeContext(host: HookHost, call: PointCall, input: unknown, output: unknown): LazyContext {
   let controller: AbortController | undefined;
-  let onRunAbort: (() => void) | undefined;
+  let offRunAbort: (() => void) | undefined;
   const ctx = {
     point: call.point,
     runId: host.runId,
@@ -308,8 +309,7 @@ export function makeContext(host: HookHost, call: PointCall, input: unknown, out
         if (host.signal.aborted) controller.abort(host.signal.reason);
         else {
           const c = controller;
-          onRunAbort = () => c.abort(host.signal.reason);
-          host.signal.addEventListener('abort', onRunAbort, { once: true });
+          offRunAbort = onAbort(host.signal, () => c.abort(host.signal.reason));
         }
       }
       return controller.signal;
@@ -320,7 +320,7 @@ export function makeContext(host: HookHost, call: PointCall, input: unknown, out
         controller = new AbortController();
         controller.abort(reason);
       }
-      if (onRunAbort) host.signal.removeEventListener('abort', onRunAbort);
+      offRunAbort?.();
     },
   };
   return ctx as LazyContext;

@@ -2,6 +2,8 @@
  * Injected time. The engine never calls Date.now or setTimeout directly, so tests can drive it with
  * vitest fake timers or a custom clock, and replays are deterministic.
  */
+import { onAbort } from './abort.js';
+
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
@@ -21,14 +23,16 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clock.clearTimeout(handle);
-      reject(signal?.reason);
-    };
+    let off: (() => void) | undefined;
     const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      off?.();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) {
+      off = onAbort(signal, () => {
+        clock.clearTimeout(handle);
+        reject(signal.reason);
+      });
+    }
   });
 }

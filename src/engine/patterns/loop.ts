@@ -15,6 +15,7 @@ import { cancelled, evalT, truthy, type StepRun } from '../step.js';
 import { joinForks, startFork } from '../fork.js';
 import { firePattern } from './hooks.js';
 import { runPool } from './pool.js';
+import { childController } from '../../util/abort.js';
 import { runSequence } from './sequence.js';
 
 interface Iteration {
@@ -92,9 +93,7 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
 
   if (items !== undefined && spec.concurrency > 1) {
     const n = Math.min(items.length, spec.max);
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const { controller: ac, release } = childController(signal);
     let failure: unknown;
     await runPool(n, spec.concurrency, async (i) => {
       if (ac.signal.aborted) return;
@@ -106,7 +105,7 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
         ac.abort(new HookflowError(ErrorCode.CANCELLED, `cancelled because iteration ${i} of loop "${step.id}" failed`, { retryable: false }));
       }
     });
-    signal.removeEventListener('abort', onAbort);
+    release();
     if (failure !== undefined) throw failure;
     last = n > 0 ? outputs[n - 1] : null;
     if (items.length > spec.max) limitReached(n);

@@ -11,6 +11,7 @@ import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, executeStep, recordNotStarted, type StepRun } from '../step.js';
 import { firePattern } from './hooks.js';
 import { runPool } from './pool.js';
+import { childController } from '../../util/abort.js';
 
 export async function runParallel(rs: RunState, run: StepRun, signal: AbortSignal): Promise<Outcome> {
   const step = run.step as ParallelStep;
@@ -19,12 +20,9 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
   let ac: AbortController | undefined;
   let unlink: (() => void) | undefined;
   if (step.failFast) {
-    const c = new AbortController();
-    ac = c;
-    if (signal.aborted) c.abort(signal.reason);
-    const onAbort = (): void => c.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    unlink = () => signal.removeEventListener('abort', onAbort);
+    const child = childController(signal);
+    ac = child.controller;
+    unlink = child.release;
   }
   const frame = run.bodyFrame(ac ? ac.signal : signal);
   const outputs: unknown[] = new Array<unknown>(n);
