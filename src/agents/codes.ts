@@ -15,4 +15,5 @@ export const AgentErrorCode = {
   /** A scripted provider was asked for more turns than its script has. */
   SCRIPT_EXHAUSTED: 'SCRIPT_EXHAUSTED',
 } as const;
+/** One of {@link AgentErrorCode}. */
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

@@ -110,6 +110,7 @@ function crossChecks(v: Shaped, ctx: z.RefinementCtx): void {
 
 /** What a definitions/agents/*.yaml file may contain. */
 export const agentFileSchema = z.strictObject(shape).superRefine(crossChecks);
+/** A validated definition file, before normalization. */
 export type AgentFile = z.output<typeof agentFileSchema>;
 
 /** A normalized agent definition (for definitions built in code). */

@@ -6,12 +6,14 @@ import type { ErrorInfo } from '../errors.js';
 
 /** The six lifecycle states of an agent (architecture.md, decision 1). */
 export const AGENT_STATES = ['initializing', 'ready', 'running', 'paused', 'error', 'terminated'] as const;
+/** One of the six agent states. */
 export type AgentState = (typeof AGENT_STATES)[number];
 
 /** Every event the agent machine understands (see src/agents/machine.ts for the transitions). */
 export const AGENT_EVENTS = [
   'INIT_OK', 'START', 'TURN_DONE', 'PAUSE', 'RATE_LIMIT', 'RESUME', 'FAIL', 'RECOVER', 'FINISH', 'TERMINATE',
 ] as const;
+/** One of the agent machine's event names. */
 export type AgentEventType = (typeof AGENT_EVENTS)[number];
 
 /** One scripted tool call: `name` is the dotted tool name as written in the agent definition. */
@@ -97,6 +99,7 @@ export interface AgentDefinition {
   file: string;
 }
 
+/** A tool call the model asked for; `name` is a wire name inside the session and providers. */
 export interface ToolCallRequest {
   id: string;
   name: string;
@@ -105,6 +108,7 @@ export interface ToolCallRequest {
   parseError?: string;
 }
 
+/** One message of a conversation, provider-neutral. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string | null;
@@ -113,6 +117,7 @@ export interface ChatMessage {
   name?: string;
 }
 
+/** A tool offered to the model. */
 export interface ToolSpec {
   name: string;
   description: string;
@@ -120,6 +125,7 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
 }
 
+/** One model call. */
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
@@ -129,6 +135,7 @@ export interface ChatRequest {
   maxTokens?: number;
 }
 
+/** A model's answer to one call. */
 export interface ChatResponse {
   message: ChatMessage;
   usage: { inputTokens: number; outputTokens: number };
@@ -184,6 +191,7 @@ export interface AgentEnvironment {
   providers?: Record<string, Provider>;
 }
 
+/** What a finished run returns (the step output is `output`). */
 export interface AgentResult {
   output: unknown;
   /** Model turns (completed provider calls). */
