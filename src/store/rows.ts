@@ -7,7 +7,7 @@ import type { ErrorInfo } from '../errors.js';
 import { ErrorCode, HookflowError } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
 import type { CommitBatch, RunRecord, RunStatus, SignalRecord, StepRecord, StepStatus } from './types.js';
-import { decodeJson, encodeJson, required, type SqlValue } from './json.js';
+import { corruptJson, decodeJson, encodeJson, missing, notSerialisable, required, serialisable, toJson, type SqlValue } from './json.js';
 
 /** A `runs` table row. */
 export interface RunRow {
@@ -131,35 +131,48 @@ export function rowToRun(row: RunRow): RunRecord {
   return run;
 }
 
+// The converters below run on every commit and read: messages naming the run, seq or path are only
+// built on the failure path.
+
 export function eventToRow(runId: string, e: UniversalEvent): EventRow {
+  const seq = e.seq;
   if (e.runId !== runId) {
     throw new HookflowError(
       ErrorCode.STORE,
-      `cannot store event seq ${e.seq}: it belongs to run '${e.runId}' but was committed to run '${runId}'`,
+      `cannot store event seq ${seq}: it belongs to run '${e.runId}' but was committed to run '${runId}'`,
       { retryable: false },
     );
   }
-  if (!Number.isSafeInteger(e.seq) || e.seq < 1) {
-    throw new HookflowError(ErrorCode.STORE, `cannot store event '${e.type}' of run ${runId}: expected seq to be an integer from 1 up, got ${String(e.seq)}`, {
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw new HookflowError(ErrorCode.STORE, `cannot store event '${e.type}' of run ${runId}: expected seq to be an integer from 1 up, got ${String(seq)}`, {
       retryable: false,
     });
   }
-  const where = `run ${runId} event ${e.seq}`;
-  return {
-    run_id: runId,
-    seq: e.seq,
-    id: required(e.id, `${where}: id`),
-    type: required(e.type, `${where}: type`),
-    time: required(e.time, `${where}: time`),
-    correlation_id: required(e.correlationId, `${where}: correlationId`),
-    causation_id: e.causationId ?? null,
-    source: encodeJson(required(e.source, `${where}: source`), `${where}: source`) as string,
-    data: encodeJson(e.data, `${where}: data`),
-  };
+  const { id, type, time, correlationId, source } = e;
+  if (isNil(id) || isNil(type) || isNil(time) || isNil(correlationId) || isNil(source)) {
+    const [field, value] = firstNil({ id, type, time, correlationId, source });
+    throw missing(`run ${runId} event ${seq}: ${field}`, value);
+  }
+  let sourceJson: string;
+  let data: string | null;
+  try {
+    sourceJson = JSON.stringify(source);
+    data = toJson(e.data);
+  } catch (err) {
+    throw notSerialisable(`run ${runId} event ${seq}: ${serialisable(source) ? 'data' : 'source'}`, err);
+  }
+  return { run_id: runId, seq, id, type, time, correlation_id: correlationId, causation_id: e.causationId ?? null, source: sourceJson, data };
 }
 
 export function rowToEvent(row: EventRow): UniversalEvent {
-  const where = `run ${row.run_id} event ${row.seq}`;
+  let source: UniversalEvent['source'];
+  let data: unknown;
+  try {
+    source = JSON.parse(row.source) as UniversalEvent['source'];
+    data = row.data === null ? undefined : JSON.parse(row.data);
+  } catch (err) {
+    throw corruptJson(`run ${row.run_id} event ${row.seq}`, err);
+  }
   const event: UniversalEvent = {
     id: row.id,
     type: row.type,
@@ -167,8 +180,8 @@ export function rowToEvent(row: EventRow): UniversalEvent {
     seq: row.seq,
     runId: row.run_id,
     correlationId: row.correlation_id,
-    source: decodeJson(row.source, `${where}: source`) as UniversalEvent['source'],
-    data: decodeJson(row.data, `${where}: data`),
+    source,
+    data,
     schemaVersion: 1,
   };
   if (row.causation_id !== null) event.causationId = row.causation_id;
@@ -177,32 +190,56 @@ export function rowToEvent(row: EventRow): UniversalEvent {
 
 /** The row of `s`; `firstSeq` is only kept when the path is new (upserts leave it alone). */
 export function stepToRow(runId: string, s: StepRecord, firstSeq: number): StepRow {
+  const { path, stepId, kind, status, attempt } = s;
   if (s.runId !== runId) {
     throw new HookflowError(
       ErrorCode.STORE,
-      `cannot store step '${s.path}': it belongs to run '${s.runId}' but was committed to run '${runId}'`,
+      `cannot store step '${path}': it belongs to run '${s.runId}' but was committed to run '${runId}'`,
       { retryable: false },
     );
   }
-  const where = `run ${runId} step ${s.path}`;
+  if (isNil(path) || isNil(stepId) || isNil(kind) || isNil(status) || isNil(attempt)) {
+    const [field, value] = firstNil({ path, stepId, kind, status, attempt });
+    throw missing(`run ${runId} step ${String(path)}: ${field}`, value);
+  }
+  let output: string | null;
+  let error: string | null;
+  let effects: string | null;
+  try {
+    output = toJson(s.output);
+    error = s.error === null ? null : toJson(s.error);
+    effects = s.effects === null ? null : toJson(s.effects);
+  } catch (err) {
+    const field = !serialisable(s.output) ? 'output' : !serialisable(s.error) ? 'error' : 'effects';
+    throw notSerialisable(`run ${runId} step ${path}: ${field}`, err);
+  }
   return {
     run_id: runId,
-    path: required(s.path, `run ${runId} step: path`),
+    path,
     first_seq: firstSeq,
-    step_id: required(s.stepId, `${where}: stepId`),
-    kind: required(s.kind, `${where}: kind`),
-    status: required(s.status, `${where}: status`),
-    attempt: required(s.attempt, `${where}: attempt`),
-    output: encodeJson(s.output, `${where}: output`),
-    error: encodeJson(s.error ?? undefined, `${where}: error`),
+    step_id: stepId,
+    kind,
+    status,
+    attempt,
+    output,
+    error,
     started_at: s.startedAt ?? null,
     ended_at: s.endedAt ?? null,
-    effects: encodeJson(s.effects ?? undefined, `${where}: effects`),
+    effects,
   };
 }
 
 export function rowToStep(row: StepRow): StepRecord {
-  const where = `run ${row.run_id} step ${row.path}`;
+  let error: ErrorInfo | null;
+  let effects: Record<string, unknown> | null;
+  let output: unknown;
+  try {
+    error = row.error === null ? null : (JSON.parse(row.error) as ErrorInfo);
+    effects = row.effects === null ? null : (JSON.parse(row.effects) as Record<string, unknown>);
+    output = row.output === null ? undefined : JSON.parse(row.output);
+  } catch (err) {
+    throw corruptJson(`run ${row.run_id} step ${row.path}`, err);
+  }
   const step: StepRecord = {
     runId: row.run_id,
     path: row.path,
@@ -210,13 +247,22 @@ export function rowToStep(row: StepRow): StepRecord {
     kind: row.kind,
     status: row.status as StepStatus,
     attempt: row.attempt,
-    error: (decodeJson(row.error, `${where}: error`) as ErrorInfo | undefined) ?? null,
+    error,
     startedAt: row.started_at,
     endedAt: row.ended_at,
-    effects: (decodeJson(row.effects, `${where}: effects`) as Record<string, unknown> | undefined) ?? null,
+    effects,
   };
-  if (row.output !== null) step.output = decodeJson(row.output, `${where}: output`);
+  if (row.output !== null) step.output = output;
   return step;
+}
+
+function isNil(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
+
+function firstNil(fields: Record<string, unknown>): [string, unknown] {
+  for (const [k, v] of Object.entries(fields)) if (isNil(v)) return [k, v];
+  return ['?', undefined];
 }
 
 export function signalToRow(s: SignalRecord): Omit<SignalRow, 'id'> {
@@ -251,12 +297,20 @@ interface PatchField {
 
 const plain =
   (key: string, notNull: boolean) =>
-  (value: unknown, runId: string): SqlValue =>
-    notNull ? (required(value, `run ${runId}: ${key}`) as SqlValue) : ((value ?? null) as SqlValue);
+  (value: unknown, runId: string): SqlValue => {
+    if (notNull && isNil(value)) throw missing(`run ${runId}: ${key}`, value);
+    return (value ?? null) as SqlValue;
+  };
+/** `nullIsValue`: JSON null is stored as such (input, output) instead of clearing the column. */
 const json =
-  (key: string) =>
-  (value: unknown, runId: string): SqlValue =>
-    encodeJson(value ?? undefined, `run ${runId}: ${key}`);
+  (key: string, nullIsValue: boolean) =>
+  (value: unknown, runId: string): SqlValue => {
+    try {
+      return toJson(nullIsValue ? value : (value ?? undefined));
+    } catch (err) {
+      throw notSerialisable(`run ${runId}: ${key}`, err);
+    }
+  };
 
 /**
  * The patchable run columns in a fixed order; the bit of each field is `1 << index`. A patch sets
@@ -266,9 +320,9 @@ export const RUN_PATCH_FIELDS: readonly PatchField[] = [
   { key: 'workflow', column: 'workflow', encode: plain('workflow', true) },
   { key: 'version', column: 'version', encode: plain('version', false) },
   { key: 'status', column: 'status', encode: plain('status', true) },
-  { key: 'input', column: 'input', encode: (v, id) => encodeJson(v, `run ${id}: input`) },
-  { key: 'output', column: 'output', encode: (v, id) => encodeJson(v, `run ${id}: output`) },
-  { key: 'error', column: 'error', encode: json('error') },
+  { key: 'input', column: 'input', encode: json('input', true) },
+  { key: 'output', column: 'output', encode: json('output', true) },
+  { key: 'error', column: 'error', encode: json('error', false) },
   { key: 'parentRunId', column: 'parent_run_id', encode: plain('parentRunId', false) },
   { key: 'parentStepPath', column: 'parent_step_path', encode: plain('parentStepPath', false) },
   { key: 'updatedAt', column: 'updated_at', encode: plain('updatedAt', true) },
@@ -276,7 +330,7 @@ export const RUN_PATCH_FIELDS: readonly PatchField[] = [
   { key: 'lastSeq', column: 'last_seq', encode: plain('lastSeq', true) },
   { key: 'wakeAt', column: 'wake_at', encode: plain('wakeAt', false) },
   { key: 'owner', column: 'owner', encode: plain('owner', false) },
-  { key: 'totals', column: 'totals', encode: json('totals') },
+  { key: 'totals', column: 'totals', encode: json('totals', false) },
 ];
 
 const PATCH_INDEX: ReadonlyMap<string, number> = new Map(RUN_PATCH_FIELDS.map((f, i) => [f.key, i]));
