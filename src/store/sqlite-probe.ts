@@ -20,7 +20,15 @@ const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Inspects `file` (an absolute path). Throws STORE_CORRUPT for files that are not ours and STORE for newer schemas. */
 export function probeStoreFile(file: string): StoreFileState {
-  const stat = statSync(file, { throwIfNoEntry: false });
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new HookflowError(ErrorCode.STORE, `cannot use ${file} as the store: ${(err as Error).message}; hint: check the path given to --store / HOOKFLOW_STORE`, {
+      cause: err,
+      retryable: false,
+    });
+  }
   if (stat === undefined) return { kind: 'new', exists: false };
   if (!stat.isFile()) {
     throw new HookflowError(ErrorCode.STORE, `the store path ${file} is not a file (found a ${stat.isDirectory() ? 'directory' : 'special file'}); hint: give a file path such as ${file}/hookflow.db`, {
@@ -29,7 +37,15 @@ export function probeStoreFile(file: string): StoreFileState {
   }
   if (stat.size === 0) return { kind: 'new', exists: true };
 
-  const header = readHeader(file);
+  let header: Buffer;
+  try {
+    header = readHeader(file);
+  } catch (err) {
+    throw new HookflowError(ErrorCode.STORE, `cannot read the store ${file}: ${(err as Error).message}; hint: check the file's permissions`, {
+      cause: err,
+      retryable: false,
+    });
+  }
   if (header.length < MAGIC.length || !header.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw corruptStore(file, `it is not a SQLite database (${describeBytes(header)}, ${stat.size} bytes)`);
   }

@@ -87,7 +87,17 @@ export class SqliteStore implements Store {
         { retryable: false },
       );
     }
-    if (state.kind === 'new' && !state.exists) mkdirSync(dirname(abs), { recursive: true });
+    if (state.kind === 'new' && !state.exists) {
+      try {
+        mkdirSync(dirname(abs), { recursive: true });
+      } catch (err) {
+        throw new HookflowError(
+          ErrorCode.STORE,
+          `cannot create the folder of the store ${abs}: ${(err as Error).message}; hint: check the path given to --store / HOOKFLOW_STORE`,
+          { cause: err, retryable: false },
+        );
+      }
+    }
 
     const timeout = opts.busyTimeoutMs ?? 5000;
     let db: Database.Database;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,6 +136,14 @@ describe('SqliteStore', () => {
     expect(err.code).toBe('STORE');
     expect(err.message).toContain(file);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('reports a store path below a regular file as STORE, not a raw fs error', async () => {
+    const blocker = join(dir.path, 'plain-file');
+    writeFileSync(blocker, 'x');
+    const err = await hookflowError(() => SqliteStore.open(join(blocker, 'sub', 'hookflow.db')));
+    expect(err.code).toBe('STORE');
+    expect(err.message).toMatch(/plain-file\/sub\/hookflow.db.*ENOTDIR.*hint: check the path/);
   });
 
   it('refuses a directory as the store path', async () => {
