@@ -395,6 +395,7 @@ export class Engine {
     try {
       result = await this.executeInner(rs, resumed, previous);
     } finally {
+      rs.close();
       external?.removeEventListener('abort', onExternal);
       this.active.delete(rs.runId);
       for (const h of rs.owned) await h.dispose?.();
@@ -428,12 +429,14 @@ export class Engine {
           return await this.finishCancelled(rs, hooks);
         }
         startId = rs.emit('run.started', { workflow: rs.workflow, version: rs.def.version, input: rs.input });
-        await rs.commit(undefined, { status: 'running', input: rs.input, owner: this.owner });
+        rs.commit(undefined, { status: 'running', input: rs.input, owner: this.owner });
+        await rs.flush();
       } else {
         await fireRun('state_restore', null, { metadata: { steps: rs.replay?.steps.size ?? 0 } });
         await fireRun('run_resume', rs.input, { metadata: { from: previous } });
         startId = rs.emit('run.resumed', { from: previous ?? 'running', steps: rs.replay?.steps.size ?? 0 });
-        await rs.commit(undefined, { status: 'running', owner: this.owner, wakeAt: null });
+        rs.commit(undefined, { status: 'running', owner: this.owner, wakeAt: null });
+        await rs.flush();
       }
       (root as { cause: string | undefined }).cause = startId;
       const out = await runSequence(rs, root, rs.def.steps);
@@ -445,14 +448,16 @@ export class Engine {
       const d = await fireRun('run_end', rs.input, { output });
       const finalOutput = d?.action === 'modify' ? d.output : d?.action === 'replace' ? (d.result as { value: unknown }).value : output;
       rs.emit('run.completed', { output: finalOutput, durationMs: this.clock.now() - rs.startedAt }, startId);
-      await rs.commit(undefined, rs.endPatch('completed', finalOutput, null));
+      rs.commit(undefined, rs.endPatch('completed', finalOutput, null));
+      await rs.flush();
       return { runId: rs.runId, status: 'completed', output: finalOutput, error: null };
     } catch (err) {
       if (err instanceof Suspended) {
         await fireRun('run_suspend', rs.input, { metadata: { waiting: err.waiting } });
         const deadlines = err.waiting.map((w) => w.deadline).filter((d): d is number => d !== null);
         rs.emit('run.suspended', { reason: 'signal', waiting: err.waiting, wakeAt: deadlines.length ? Math.min(...deadlines) : null });
-        await rs.commit(undefined, { ...rs.endPatch('suspended', null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
+        rs.commit(undefined, { ...rs.endPatch('suspended', null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
+        await rs.flush();
         return { runId: rs.runId, status: 'suspended', output: null, error: null };
       }
       if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
@@ -460,7 +465,8 @@ export class Engine {
       const info = e.toJSON();
       await fireRun('run_error', rs.input, { error: info });
       rs.emit('run.failed', { error: info });
-      await rs.commit(undefined, rs.endPatch('failed', null, info));
+      rs.commit(undefined, rs.endPatch('failed', null, info));
+      await rs.flush();
       return { runId: rs.runId, status: 'failed', output: null, error: info };
     }
   }
@@ -469,7 +475,8 @@ export class Engine {
     const info: ErrorInfo = { code: ErrorCode.CANCELLED, message: rs.cancelReason ?? 'cancelled' };
     if (rs.hasHooks('run_cancel', hooks)) await rs.fire(hooks, { point: 'run_cancel', attempt: 1, input: rs.input, hooks: [], metadata: { reason: info.message } });
     rs.emit('run.cancelled', { reason: info.message });
-    await rs.commit(undefined, rs.endPatch('cancelled', null, info));
+    rs.commit(undefined, rs.endPatch('cancelled', null, info));
+    await rs.flush();
     return { runId: rs.runId, status: 'cancelled', output: null, error: info };
   }
 

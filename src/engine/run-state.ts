@@ -81,6 +81,13 @@ export class RunState implements HookHost {
   private readonly forkCounts = new Map<string, number>();
   private pending: UniversalEvent[] = [];
   private pressure: Promise<void> | undefined;
+  private readonly stagedSteps = new Map<string, StepRecord>();
+  private stagedRun: CommitBatch['run'] | undefined;
+  private saveHooks: readonly HookInstance[] | undefined;
+  private microFlush: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private flushError: unknown;
   private readonly decisionCursor = new Map<string, number>();
 
   constructor(init: RunStateInit) {
@@ -128,10 +135,14 @@ export class RunState implements HookHost {
     };
     if (causationId !== undefined) ev.causationId = causationId;
     this.pending.push(ev);
+    if (this.immediate === undefined) this.scheduleFlush();
     const bus = this.core.bus;
     if (bus.hasSubscribers) {
       const p = bus.publish(ev);
-      if (p) this.pressure = this.pressure ? this.pressure.then(() => p) : p;
+      if (p) {
+        this.pressure = this.pressure ? this.pressure.then(() => p) : p;
+        this.scheduleFlush();
+      }
     }
     return id;
   }
@@ -143,28 +154,84 @@ export class RunState implements HookHost {
   }
 
   /**
-   * Writes the queued events plus the given step rows and run patch in one transaction. Returns a
-   * promise only when something must be awaited (bus backpressure, state-save hooks, async stores).
+   * Stages step rows and a run patch (with the events emitted so far) for the journal. Nothing is
+   * written yet: see {@link barrier} and {@link flush}. Several rows for one path keep the last.
    */
-  commit(steps?: StepRecord[], run?: CommitBatch['run'], frame?: Frame): void | Promise<void> {
-    const batch: CommitBatch = { events: this.pending };
-    this.pending = [];
-    if (steps) batch.steps = this.redactors.length ? steps.map((s) => ({ ...s, output: this.redact(s.output), error: s.error })) : steps;
-    batch.run = run ? { ...run, lastSeq: this.seq } : { lastSeq: this.seq };
-    const hooks = frame?.hooks ?? this.workflowHooks;
-    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) return this.commitWithHooks(batch, hooks);
-    const w = this.core.store.commit(this.runId, batch);
-    if (w || this.pressure) return this.settle(w);
-    return undefined;
+  commit(steps?: StepRecord[], run?: CommitBatch['run'], frame?: Frame): void {
+    if (steps) for (const r of steps) this.stagedSteps.set(r.path, r);
+    if (run) this.stagedRun = this.stagedRun ? { ...this.stagedRun, ...run } : { ...run };
+    if (frame && frame.hooks !== this.workflowHooks) this.saveHooks = frame.hooks;
+    this.scheduleFlush();
   }
 
-  private async settle(w: void | Promise<void>): Promise<void> {
-    if (w) await w;
-    const p = this.pressure;
-    if (p) {
-      this.pressure = undefined;
-      await p;
+  /**
+   * Group commit. Every transition is staged; the staged transitions are written in ONE transaction
+   * before the next side effect (a tool call, an agent turn, a child run, a sleep), and in any case
+   * before the event loop turns (setImmediate). Transitions are atomic (never half-written) and a
+   * completed step is durable before anything that could depend on it touches the outside world.
+   * Branches that reach their side effect in the same tick share one flush.
+   * Returns a promise to await, or undefined when nothing is staged.
+   */
+  barrier(): Promise<void> | undefined {
+    if (this.pending.length === 0 && this.stagedSteps.size === 0 && this.stagedRun === undefined && this.pressure === undefined) {
+      return this.flushing;
     }
+    if (this.microFlush === undefined) {
+      this.microFlush = Promise.resolve().then(() => {
+        this.microFlush = undefined;
+        return this.flush();
+      });
+    }
+    return this.microFlush;
+  }
+
+  /** Writes everything staged now, in one transaction (awaiting bus backpressure and state-save hooks). */
+  flush(): Promise<void> {
+    const prev = this.flushing;
+    const next = (prev ? prev.then(() => this.write()) : this.write()).finally(() => {
+      if (this.flushing === next) this.flushing = undefined;
+    });
+    this.flushing = next;
+    return next;
+  }
+
+  private scheduleFlush(): void {
+    if (this.immediate !== undefined) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.flush().catch((err: unknown) => {
+        this.flushError ??= err;
+      });
+    });
+  }
+
+  private async write(): Promise<void> {
+    if (this.flushError !== undefined) {
+      const e = this.flushError;
+      this.flushError = undefined;
+      throw e;
+    }
+    const p = this.pressure;
+    this.pressure = undefined;
+    if (p) await p;
+    if (this.pending.length === 0 && this.stagedSteps.size === 0 && this.stagedRun === undefined) return;
+    const batch: CommitBatch = { events: this.pending };
+    this.pending = [];
+    if (this.stagedSteps.size > 0) {
+      const steps = [...this.stagedSteps.values()];
+      batch.steps = this.redactors.length ? steps.map((r) => ({ ...r, output: this.redact(r.output) })) : steps;
+      this.stagedSteps.clear();
+    }
+    batch.run = this.stagedRun ? { ...this.stagedRun, lastSeq: this.seq } : { lastSeq: this.seq };
+    this.stagedRun = undefined;
+    const hooks = this.saveHooks ?? this.workflowHooks;
+    this.saveHooks = undefined;
+    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) {
+      await this.commitWithHooks(batch, hooks);
+      return;
+    }
+    const w = this.core.store.commit(this.runId, batch);
+    if (w) await w;
   }
 
   private async commitWithHooks(batch: CommitBatch, hooks: readonly HookInstance[]): Promise<void> {
@@ -175,8 +242,15 @@ export class RunState implements HookHost {
       // A cancelled save is refused loudly: losing journal data silently is never acceptable.
       throw new HookflowError(ErrorCode.HOOK_CANCELLED, `state save cancelled by hook "${d.hookId}": ${(d.result as { reason?: string }).reason ?? ''}`, { retryable: false });
     }
-    await this.settle(this.core.store.commit(this.runId, toWrite));
+    const w = this.core.store.commit(this.runId, toWrite);
+    if (w) await w;
     await this.fire(hooks, { point: 'after_state_save', attempt: 1, input: toWrite, output: { seq: this.seq }, hooks: [] });
+  }
+
+  /** Stops the backstop flush timer (the run has ended and flushed). */
+  close(): void {
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
   }
 
   /** True when any hook (engine-wide or in `hooks`) listens at `point`. */

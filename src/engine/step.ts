@@ -294,8 +294,7 @@ class StepRun {
   /** One attempt: start transition, the task (with timeout), the `output:` transform. */
   private async runAttempt(input: unknown): Promise<unknown> {
     this.attemptNo++;
-    const w = this.start(input);
-    if (w) await w;
+    this.start(input);
     const raw = await this.withTimeout(input);
     const t = this.step.output;
     if (t === undefined) return raw;
@@ -304,7 +303,7 @@ class StepRun {
     return evalT(t, scope, this.path);
   }
 
-  private start(input: unknown): void | Promise<void> {
+  private start(input: unknown): void {
     const { rs, step } = this;
     this.to('START');
     if (this.t0 === 0) {
@@ -315,7 +314,7 @@ class StepRun {
     const data: Record<string, unknown> = { path: this.path, stepId: step.id, kind: step.kind, attempt: this.attemptNo };
     if (input !== null && input !== undefined) data.input = input;
     this.startId = rs.emit('step.started', data, this.frame.cause);
-    return rs.commit([this.record('running')], undefined, this.frame);
+    rs.commit([this.record('running')], undefined, this.frame);
   }
 
   private withTimeout(input: unknown): Promise<unknown> {
@@ -381,8 +380,9 @@ class StepRun {
       const d = await this.fire('step_retry', null, undefined, error?.toJSON(), { delayMs, reason, causationId: id });
       if (d.action === 'cancel') throw cancelled(d, 'step_retry');
     }
-    const w = rs.commit([this.record('retrying')], undefined, this.frame);
-    if (w) await w;
+    rs.commit([this.record('retrying')], undefined, this.frame);
+    const b = rs.barrier();
+    if (b) await b;
     await sleep(rs.core.clock, delayMs, this.frame.signal);
   }
 
@@ -406,8 +406,7 @@ class StepRun {
     if (view.forks) this.addEffect('forks', view.forks);
     const dur = view.ended - (this.t0 || view.ended);
     rs.emit('step.completed', { path: this.path, stepId: step.id, output, attempt: this.attemptNo, durationMs: dur }, this.startId ?? this.frame.cause);
-    const w = rs.commit([this.record('completed', output)], undefined, this.frame);
-    if (w) await w;
+    rs.commit([this.record('completed', output)], undefined, this.frame);
     if (this.ran) rs.core.runner.observe(this.ran, dur);
     const out: Outcome = { output };
     if (this.redirect !== undefined) out.redirect = this.redirect;
@@ -421,8 +420,7 @@ class StepRun {
     rs.emit('step.skipped', { path: this.path, stepId: step.id, reason }, this.startId ?? this.frame.cause);
     if (this.has('step_skip')) await this.fire('step_skip', null, undefined, undefined, { reason, cause });
     if (this.redirect !== undefined) this.addEffect('redirect', this.redirect);
-    const w = rs.commit([this.record('skipped', null)], undefined, this.frame);
-    if (w) await w;
+    rs.commit([this.record('skipped', null)], undefined, this.frame);
     const out: Outcome = { output: null, skipped: true };
     if (this.redirect !== undefined) out.redirect = this.redirect;
     return out;
@@ -474,8 +472,7 @@ class StepRun {
   }
 
   private async writeTerminal(status: StepStatus, output?: unknown): Promise<void> {
-    const w = this.rs.commit([this.record(status, output)], undefined, this.frame);
-    if (w) await w;
+    this.rs.commit([this.record(status, output)], undefined, this.frame);
     if (this.ran) this.rs.core.runner.observe(this.ran, this.view.ended - (this.t0 || this.view.ended));
   }
 
@@ -513,8 +510,7 @@ export async function recordNotStarted(rs: RunState, frame: Frame, step: StepDef
   view.error = { code: ErrorCode.CANCELLED, message, step: path };
   frame.scope.steps[step.id] = view;
   rs.emit('step.cancelled', { path, stepId: step.id, reason: message, code: ErrorCode.CANCELLED, attempt: 0 }, frame.cause);
-  const w = rs.commit([{ runId: rs.runId, path, stepId: step.id, kind: step.kind, status: 'cancelled', attempt: 0, error: view.error }], undefined, frame);
-  if (w) await w;
+  rs.commit([{ runId: rs.runId, path, stepId: step.id, kind: step.kind, status: 'cancelled', attempt: 0, error: view.error }], undefined, frame);
 }
 
 function grant(d: Decision, budgets: Map<string, number>): boolean {

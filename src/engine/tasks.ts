@@ -154,6 +154,9 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
   };
   let budgets: Map<string, number> | undefined;
   for (;;) {
+    // Group commit: whatever is staged (this step's start, earlier completions) is durable before the tool acts.
+    const b = rs.barrier();
+    if (b) await b;
     let out: unknown;
     const t0 = performance.now();
     try {
@@ -249,6 +252,8 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
   if (core.providers) env.providers = core.providers;
   let budgets: Map<string, number> | undefined;
   for (;;) {
+    const b = rs.barrier();
+    if (b) await b;
     const result = await runAgent(def, a, env);
     let out: unknown = result.output;
     if (run.has('after_agent')) {
@@ -268,6 +273,7 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
 
 async function runSubWorkflow(rs: RunState, run: StepRun, step: WorkflowStep, input: unknown, signal: AbortSignal): Promise<unknown> {
   const def = await rs.core.loadDefinition(step.workflow);
+  await rs.flush();
   const runId = `${rs.runId}.${run.path}${run.attempt > 1 ? `~${run.attempt}` : ''}`;
   const res = await rs.core.runChild({ def, input, runId, parentRunId: rs.runId, parentStepPath: run.path, correlationId: rs.correlationId, signal });
   switch (res.status) {
@@ -306,9 +312,10 @@ async function runWait(rs: RunState, run: StepRun, step: WaitStep, signal: Abort
       wakeAt = clock.now() + ms;
       // Durable: the wake-up time is journaled before sleeping, so a restart sleeps only the rest.
       run.addEffect('wakeAt', wakeAt);
-      const w = rs.commit([run.record('running')], { wakeAt });
-      if (w) await w;
+      rs.commit([run.record('running')], { wakeAt });
     } else run.addEffect('wakeAt', wakeAt);
+    const b = rs.barrier();
+    if (b) await b;
     await sleep(clock, Math.max(0, wakeAt - clock.now()), signal);
     return null;
   }
@@ -323,8 +330,7 @@ async function runWait(rs: RunState, run: StepRun, step: WaitStep, signal: Abort
   }
   run.addEffect('deadline', deadline);
   rs.emit('step.suspended', { path: run.path, stepId: step.id, signal: spec.signal, deadline }, run.frame.cause);
-  const w = rs.commit([run.record('suspended')], { wakeAt: deadline });
-  if (w) await w;
+  rs.commit([run.record('suspended')], { wakeAt: deadline });
   throw new Suspended([{ path: run.path, signal: spec.signal, deadline }]);
 }
 
