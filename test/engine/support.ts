@@ -52,7 +52,9 @@ export function probe(name = 'probe.work', now: () => number = () => Date.now())
         p.starts.push(a.key);
         p.active++;
         p.maxActive = Math.max(p.maxActive, p.active);
+        let settled = false;
         const done = (): void => {
+          settled = true;
           p.active--;
           call.end = now();
           p.ends.push(a.key);
@@ -64,6 +66,8 @@ export function probe(name = 'probe.work', now: () => number = () => Date.now())
             else resolve(a.value === undefined ? a.key : a.value);
           }, a.ms ?? 0);
           ctx.signal.addEventListener('abort', () => {
+            // An abort after the call finished (a later timeout or failFast) is not this call's concern.
+            if (settled) return;
             clearTimeout(t);
             call.aborted = true;
             const reason: unknown = ctx.signal.reason;
