@@ -76,8 +76,11 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const source = new SourceFile(file);
   const pos = (offset: number): Pos => lineCounter.linePos(offset);
+  const lines = text.split('\n');
   const diagnostics: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => {
     const p = pos(e.pos[0]);
+    // The classic pitfalls: `{ a: ${ x } }` (flow-style braces) and `${ c ? a : b }` (": " starts a mapping).
+    const exprLine = (lines[p.line - 1] ?? '').includes('${');
     return {
       file,
       line: p.line,
@@ -88,6 +91,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
           ? 'YAML syntax error: a workflow file holds exactly one YAML document'
           : `YAML ${e.name === 'YAMLWarning' ? 'problem' : 'syntax error'}: ${e.message.split('\n')[0] as string}`,
       ...(e.code === 'MULTIPLE_DOCS' ? { hint: 'remove the `---` and the document after it' } : {}),
+      ...(exprLine && e.code !== 'DUPLICATE_KEY' ? { hint: 'quote expressions that sit inside { } or [ ] or contain ": ", e.g. "${ a ? b : c }"' } : {}),
       ...(e.code === 'DUPLICATE_KEY' ? { hint: 'each key may appear only once in a mapping' } : {}),
       ...(e.code === 'TAG_RESOLVE_FAILED' ? { hint: 'custom YAML tags are not supported' } : {}),
     };

@@ -40,6 +40,8 @@ abstract class BaseTemplate implements Template {
   /** `env.<NAME>` reads that are statically visible (used by the loader's allow-list check). */
   abstract readonly envRefs: readonly string[];
   abstract evaluate(scope: ExprScope): Promise<unknown>;
+  /** The template as written (expressions as `${ … }`), for diagrams and messages. */
+  abstract describe(): string;
 }
 
 class ConstantTemplate extends BaseTemplate {
@@ -53,6 +55,9 @@ class ConstantTemplate extends BaseTemplate {
   }
   evaluate(): Promise<unknown> {
     return this.resolved;
+  }
+  describe(): string {
+    return typeof this.value === 'string' ? this.value : (JSON.stringify(this.value) ?? String(this.value));
   }
 }
 
@@ -78,6 +83,9 @@ class ExpressionTemplate extends BaseTemplate {
       throw runtimeError(err, this.expr.source, this.origin);
     }
   }
+  describe(): string {
+    return `\${${this.expr.source}}`;
+  }
 }
 
 class InterpolationTemplate extends BaseTemplate {
@@ -94,6 +102,9 @@ class InterpolationTemplate extends BaseTemplate {
     let out = '';
     for (const p of this.parts) out += typeof p === 'string' ? p : stringify(await p.evaluate(scope));
     return out;
+  }
+  describe(): string {
+    return this.parts.map((p) => (typeof p === 'string' ? p.replaceAll('${', '$${') : p.describe())).join('');
   }
 }
 
@@ -115,6 +126,9 @@ class ArrayTemplate extends BaseTemplate {
     }
     return out;
   }
+  describe(): string {
+    return `[${this.items.map(templateText).join(', ')}]`;
+  }
 }
 
 class ObjectTemplate extends BaseTemplate {
@@ -133,6 +147,9 @@ class ObjectTemplate extends BaseTemplate {
       setKey(out, k, t.constant ? t.value : await t.evaluate(scope));
     }
     return out;
+  }
+  describe(): string {
+    return `{${this.entries.map(([k, t]) => `${k}: ${templateText(t)}`).join(', ')}}`;
   }
 }
 
@@ -205,6 +222,12 @@ function compileString(s: string, origin: TemplateOrigin, path: string, options:
 /** Evaluates a guard and casts the result with JSONata truthiness (`$boolean`). */
 export async function evaluateCondition(t: Template, scope: ExprScope): Promise<boolean> {
   return isTruthy(t.constant ? t.value : await t.evaluate(scope));
+}
+
+/** A template as written: `${ … }` for expressions, JSON for constants (used by diagrams). */
+export function templateText(t: Template): string {
+  if (t instanceof BaseTemplate) return t.describe();
+  return t.constant ? (JSON.stringify(t.value) ?? String(t.value)) : '${…}';
 }
 
 /** `env.<NAME>` names a template reads statically (empty for templates not made by this module). */
