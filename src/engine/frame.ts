@@ -7,6 +7,7 @@ import type { ExprScope, StepView } from '../expr/types.js';
 import type { HookInstance } from '../hooks/registry.js';
 import type { HookPoint } from '../hooks/types.js';
 import type { StepStatus } from '../store/types.js';
+import { isoTime } from '../util/iso.js';
 
 export interface Frame {
   /** Path prefix including the trailing `/` (empty at the top level). */
@@ -21,22 +22,39 @@ export interface Frame {
   readonly cause: string | undefined;
 }
 
-/** A `steps.<id>` view. Times are kept as epoch ms and formatted only when read. */
+/**
+ * A `steps.<id>` view. `startedAt`/`endedAt` are own data fields, not prototype getters: JSONata only
+ * reads own properties, so getters would make `steps.x.startedAt` undefined in expressions.
+ */
 export class View implements StepView {
   output: unknown = null;
   status: StepStatus = 'pending';
   attempts = 0;
   error: StepView['error'] = null;
-  started = 0;
-  ended = 0;
+  startedAt: string | null = null;
+  endedAt: string | null = null;
   forks?: unknown[];
+  #started = 0;
+  #ended = 0;
 
-  get startedAt(): string | null {
-    return this.started ? new Date(this.started).toISOString() : null;
+  /** Start time in epoch ms (0 = not started). */
+  get started(): number {
+    return this.#started;
   }
 
-  get endedAt(): string | null {
-    return this.ended ? new Date(this.ended).toISOString() : null;
+  set started(ms: number) {
+    this.#started = ms;
+    this.startedAt = ms ? isoTime(ms) : null;
+  }
+
+  /** End time in epoch ms (0 = not ended). */
+  get ended(): number {
+    return this.#ended;
+  }
+
+  set ended(ms: number) {
+    this.#ended = ms;
+    this.endedAt = ms ? isoTime(ms) : null;
   }
 
   toJSON(): StepView {
