@@ -179,7 +179,7 @@ export class RunState implements HookHost {
     if (this.microFlush === undefined) {
       this.microFlush = Promise.resolve().then(() => {
         this.microFlush = undefined;
-        return this.flush();
+        return this.writeSync() ? undefined : this.flush();
       });
     }
     return this.microFlush;
@@ -193,6 +193,41 @@ export class RunState implements HookHost {
     });
     this.flushing = next;
     return next;
+  }
+
+  /**
+   * The common case without a promise chain: nothing in flight, no backpressure, no state-save hooks
+   * and a synchronous store. Returns false when the asynchronous path must be taken.
+   */
+  private writeSync(): boolean {
+    if (this.flushing !== undefined || this.pressure !== undefined || this.flushError !== undefined) return false;
+    const hooks = this.saveHooks ?? this.workflowHooks;
+    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) return false;
+    const batch = this.takeBatch();
+    if (batch === undefined) return true;
+    const w = this.core.store.commit(this.runId, batch);
+    if (w) {
+      this.flushing = w.finally(() => {
+        if (this.flushing === w) this.flushing = undefined;
+      });
+    }
+    return true;
+  }
+
+  /** Takes everything staged as one batch (undefined when nothing is staged). */
+  private takeBatch(): CommitBatch | undefined {
+    if (this.pending.length === 0 && this.stagedSteps.size === 0 && this.stagedRun === undefined) return undefined;
+    const batch: CommitBatch = { events: this.pending };
+    this.pending = [];
+    if (this.stagedSteps.size > 0) {
+      const steps = [...this.stagedSteps.values()];
+      batch.steps = this.redactors.length ? steps.map((r) => ({ ...r, output: this.redact(r.output) })) : steps;
+      this.stagedSteps.clear();
+    }
+    batch.run = this.stagedRun ? { ...this.stagedRun, lastSeq: this.seq } : { lastSeq: this.seq };
+    this.stagedRun = undefined;
+    this.saveHooks = undefined;
+    return batch;
   }
 
   private scheduleFlush(): void {
@@ -214,18 +249,9 @@ export class RunState implements HookHost {
     const p = this.pressure;
     this.pressure = undefined;
     if (p) await p;
-    if (this.pending.length === 0 && this.stagedSteps.size === 0 && this.stagedRun === undefined) return;
-    const batch: CommitBatch = { events: this.pending };
-    this.pending = [];
-    if (this.stagedSteps.size > 0) {
-      const steps = [...this.stagedSteps.values()];
-      batch.steps = this.redactors.length ? steps.map((r) => ({ ...r, output: this.redact(r.output) })) : steps;
-      this.stagedSteps.clear();
-    }
-    batch.run = this.stagedRun ? { ...this.stagedRun, lastSeq: this.seq } : { lastSeq: this.seq };
-    this.stagedRun = undefined;
     const hooks = this.saveHooks ?? this.workflowHooks;
-    this.saveHooks = undefined;
+    const batch = this.takeBatch();
+    if (batch === undefined) return;
     if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) {
       await this.commitWithHooks(batch, hooks);
       return;

@@ -27,6 +27,7 @@ import { SkipRequest, Suspended, type Outcome } from './signals.js';
 import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
 import { joinForks, relaunchDetached, settleForks, startFork, type DetachedEntry, type ForkHandle, type ForkOrigin } from './fork.js';
 import { runTask } from './tasks.js';
+import { cacheEffect, restoreCacheEntry, restoreNested, resumedRetries, type CacheEffect } from './restore.js';
 import { runPattern } from './patterns/index.js';
 import { runSequence } from './patterns/sequence.js';
 
@@ -75,11 +76,14 @@ function restoreStep(rs: RunState, frame: Frame, step: StepDef, rec: StepRecord,
     if (typeof fx.signal === 'string') rs.signalCursor.set(fx.signal, (rs.signalCursor.get(fx.signal) ?? 0) + 1);
     if (Array.isArray(fx.forks)) view.forks = fx.forks;
     if (typeof fx.redirect === 'string') out.redirect = fx.redirect;
+    if (fx.cache) restoreCacheEntry(rs, fx.cache as CacheEffect, rec.output);
     if (Array.isArray(fx.detached)) {
       const origin: ForkOrigin = { path: rec.path, stepId: step.id, frame, cause: frame.cause, hooks: frame.hooks };
       for (const entry of fx.detached as DetachedEntry[]) relaunchDetached(rs, origin, entry);
     }
   }
+  // The step's pattern is not walked again: what its nested steps did is re-applied from their records.
+  restoreNested(rs, frame, rec);
   return out;
 }
 
@@ -101,6 +105,10 @@ class StepRun {
   private redirect: string | undefined;
   private effects: Record<string, unknown> | undefined;
   private t0 = 0;
+  /** Resumed in flight: hook retries already granted, and where the current policy round began. */
+  private resumedBudgets: Map<string, number> | undefined;
+  private policyStart: number | undefined;
+  private startedIso: string | undefined;
 
   constructor(
     readonly rs: RunState,
@@ -112,6 +120,11 @@ class StepRun {
   ) {
     // A resumed in-flight step runs its interrupted attempt again, with the same idempotency key.
     this.attemptNo = rec ? Math.max(0, rec.attempt - 1) : 0;
+    if (rec !== undefined && rec.attempt > 1) {
+      const r = resumedRetries(rs, path, rec.attempt);
+      this.resumedBudgets = r.budgets;
+      this.policyStart = r.policyStart;
+    }
     const own = stepHooks(rs, step);
     if (own && own.length > 0) {
       this.hooks = [...frame.hooks, ...own].sort((a, b) => a.order - b.order || a.seq - b.seq);
@@ -171,7 +184,11 @@ class StepRun {
       if (step.when !== undefined && !truthy(await evalT(step.when, frame.scope, this.path))) {
         return await this.skip('when guard is false', 'when');
       }
-      let input = step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow' ? await evalT(step.with, frame.scope, this.path) : null;
+      let input: unknown = null;
+      if (step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow') {
+        // Constant arguments (the common case) are used as they are, without a microtask.
+        input = step.with.constant ? step.with.value : await evalT(step.with, frame.scope, this.path);
+      }
       if (this.has('before_step')) {
         const d = await this.fire('before_step', input);
         switch (d.action) {
@@ -208,7 +225,11 @@ class StepRun {
         }
       }
       const output = await this.attempts(input);
-      if (this.cacheReq) await cacheStore(rs, this.cacheReq, output);
+      if (this.cacheReq) {
+        await cacheStore(rs, this.cacheReq, output);
+        // Journaled so that a resumed run puts the entry back when it restores this step.
+        this.addEffect('cache', cacheEffect(rs, this.cacheReq.key, this.cacheReq.ttl === undefined ? undefined : parseDuration(this.cacheReq.ttl)));
+      }
       return await this.complete('SUCCEED', output);
     } catch (err) {
       return this.failed(err);
@@ -218,7 +239,7 @@ class StepRun {
   /** Runs attempts until success or final failure; hook retries re-enter the loop. */
   private async attempts(input: unknown): Promise<unknown> {
     const policy = this.step.retry;
-    let budgets: Map<string, number> | undefined;
+    let budgets = this.resumedBudgets;
     for (;;) {
       let output: unknown;
       try {
@@ -271,20 +292,23 @@ class StepRun {
   private withPolicy(input: unknown): Promise<unknown> {
     const policy = this.step.retry!;
     const signal = this.frame.signal;
+    // Attempts of this policy round already spent before a resume; 0 in an uninterrupted run.
+    const used = this.attemptNo - (this.policyStart ?? this.attemptNo);
+    this.policyStart = undefined;
     return pRetry(
       () =>
         this.runAttempt(input).catch((err: unknown) => {
           throw err instanceof Suspended || err instanceof SkipRequest ? err : toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
         }),
       {
-        retries: policy.attempts - 1,
+        retries: Math.max(0, policy.attempts - 1 - used),
         minTimeout: 0,
         maxTimeout: 0,
         factor: 1,
         signal,
         shouldRetry: async ({ error, attemptNumber }) => {
           if (!(error instanceof HookflowError) || signal.aborted || !isRetryable(error, policy)) return false;
-          await this.retryWait(backoffDelay(policy, attemptNumber, this.rs.core.random), 'policy', error);
+          await this.retryWait(backoffDelay(policy, attemptNumber + used, this.rs.core.random), 'policy', error);
           return true;
         },
       },
@@ -489,7 +513,7 @@ class StepRun {
       kind: this.step.kind,
       status,
       attempt: this.attemptNo,
-      startedAt: view.started ? isoTime(view.started) : null,
+      startedAt: view.started ? (this.startedIso ??= isoTime(view.started)) : null,
       endedAt: view.ended ? isoTime(view.ended) : null,
     };
     if (output !== undefined) r.output = output;
