@@ -35,6 +35,8 @@ export interface Probe {
   /** Keys in the order the calls started / ended. */
   starts: string[];
   ends: string[];
+  /** Starts and ends interleaved, in the order they happened. */
+  log: Array<{ kind: 'start' | 'end'; key: string; at: number }>;
 }
 
 export function probe(name = 'probe.work', now: () => number = () => Date.now()): Probe {
@@ -44,12 +46,14 @@ export function probe(name = 'probe.work', now: () => number = () => Date.now())
     active: 0,
     starts: [],
     ends: [],
+    log: [],
     tool: {
       name,
       run: (a: { key: string; ms?: number; fail?: string; value?: unknown }, ctx) => {
         const call: ProbeCall = { key: a.key, start: now() };
         p.calls.push(call);
         p.starts.push(a.key);
+        p.log.push({ kind: 'start', key: a.key, at: call.start });
         p.active++;
         p.maxActive = Math.max(p.maxActive, p.active);
         let settled = false;
@@ -58,14 +62,16 @@ export function probe(name = 'probe.work', now: () => number = () => Date.now())
           p.active--;
           call.end = now();
           p.ends.push(a.key);
+          p.log.push({ kind: 'end', key: a.key, at: call.end });
         };
         return new Promise((resolve, reject) => {
           const t = setTimeout(() => {
+            ctx.signal.removeEventListener('abort', onAbort);
             done();
             if (a.fail !== undefined) reject(Object.assign(new Error(`${a.key} failed`), { code: a.fail }));
             else resolve(a.value === undefined ? a.key : a.value);
           }, a.ms ?? 0);
-          ctx.signal.addEventListener('abort', () => {
+          const onAbort = (): void => {
             // An abort after the call finished (a later timeout or failFast) is not this call's concern.
             if (settled) return;
             clearTimeout(t);
@@ -74,10 +80,49 @@ export function probe(name = 'probe.work', now: () => number = () => Date.now())
             if (reason && typeof reason === 'object' && typeof (reason as { code?: unknown }).code === 'string') call.abortCode = (reason as { code: string }).code;
             done();
             reject(reason instanceof Error ? reason : new Error('aborted'));
-          });
+          };
+          ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
       },
     },
   };
   return p;
+}
+
+/**
+ * Checks the scheduler invariants on a start/end log of `n` branches run with at most `limit` at once:
+ * never more than `limit` in flight, the first min(limit, n) start at once, every branch exactly once,
+ * and no supersteps — after a branch ends, if any branch is still waiting, one starts before any other
+ * branch ends (at the same instant on the clock). Returns a description of the first violation.
+ */
+export function schedulerViolation(log: ReadonlyArray<{ kind: 'start' | 'end'; key: string; at: number }>, n: number, limit: number): string | undefined {
+  let active = 0;
+  let started = 0;
+  const seen = new Map<string, number>();
+  let initial = 0;
+  for (const e of log) {
+    if (e.kind === 'end') break;
+    initial++;
+  }
+  if (initial !== Math.min(limit, n)) return `${initial} branches started before the first ended; expected ${Math.min(limit, n)}`;
+  for (let i = 0; i < log.length; i++) {
+    const e = log[i] as (typeof log)[number];
+    if (e.kind === 'start') {
+      active++;
+      started++;
+      seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
+      if (active > limit) return `${active} in flight at ${e.key}'s start; limit ${limit}`;
+      continue;
+    }
+    active--;
+    if (started < n) {
+      const next = log[i + 1];
+      if (next === undefined || next.kind !== 'start') return `after ${e.key} ended, ${next ? `${next.key} ended` : 'nothing happened'} before a waiting branch started`;
+      if (next.at !== e.at) return `after ${e.key} ended at ${e.at}, the next branch started only at ${next.at}`;
+    }
+  }
+  if (seen.size !== n) return `${seen.size} distinct branches ran; expected ${n}`;
+  for (const [k, c] of seen) if (c !== 1) return `${k} ran ${c} times`;
+  if (active !== 0) return `${active} branches never ended`;
+  return undefined;
 }
