@@ -18,7 +18,7 @@ import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import type { BreakerSnapshot, BreakerTransition } from '../hooks/breaker.js';
-import { BUILTIN_HOOKS } from '../hooks/builtins/index.js';
+import { BUILTIN_HOOKS, metricsOf, type MetricsRegistry } from '../hooks/builtins/index.js';
 import type { BuiltinEnv, BuiltinFactory, BuiltinRunApi } from '../hooks/builtins/types.js';
 import { buildDeclaredHook } from '../hooks/declared.js';
 import { composite } from '../hooks/composites.js';
@@ -104,6 +104,7 @@ export class Engine {
   private readonly shared = new Map<string, unknown>();
   private readonly owner = defaultOwnerId();
   private cancelTimer: ReturnType<typeof setInterval> | undefined;
+  private envForBuiltins: BuiltinEnv | undefined;
   readonly core: EngineCore;
 
   constructor(private readonly options: EngineOptions = {}) {
@@ -191,9 +192,9 @@ export class Engine {
       seq: nextHookSeq(),
       match: compileMatch(opts.match),
       guard: undefined,
-      timeoutMs: undefined,
+      timeoutMs: spec.timeout,
       failure: opts.failure ?? 'open',
-      breaker: undefined,
+      breaker: spec.breaker,
       language: 'js',
       describe: `use: ${name}`,
       invoke: spec.invoke,
@@ -204,6 +205,11 @@ export class Engine {
       off();
       void spec.dispose?.();
     };
+  }
+
+  /** Metrics recorded by the `metrics` and `cache` built-ins, plus breaker and output-cache state (Prometheus text or a summary). */
+  metrics(): MetricsRegistry {
+    return metricsOf(this.builtinEnv());
   }
 
   /** Breaker state of every hook that has been called. */
@@ -447,37 +453,41 @@ export class Engine {
       const output = rs.def.output === undefined ? out.output : await evalT(rs.def.output, rs.scope, 'output');
       const d = await fireRun('run_end', rs.input, { output });
       const finalOutput = d?.action === 'modify' ? d.output : d?.action === 'replace' ? (d.result as { value: unknown }).value : output;
+      rs.transition('COMPLETE');
       rs.emit('run.completed', { output: finalOutput, durationMs: this.clock.now() - rs.startedAt }, startId);
-      rs.commit(undefined, rs.endPatch('completed', finalOutput, null));
+      rs.commit(undefined, rs.endPatch(rs.status, finalOutput, null));
       await rs.flush();
-      return { runId: rs.runId, status: 'completed', output: finalOutput, error: null };
+      return { runId: rs.runId, status: rs.status, output: finalOutput, error: null };
     } catch (err) {
       if (err instanceof Suspended) {
         await fireRun('run_suspend', rs.input, { metadata: { waiting: err.waiting } });
         const deadlines = err.waiting.map((w) => w.deadline).filter((d): d is number => d !== null);
+        rs.transition('SUSPEND');
         rs.emit('run.suspended', { reason: 'signal', waiting: err.waiting, wakeAt: deadlines.length ? Math.min(...deadlines) : null });
-        rs.commit(undefined, { ...rs.endPatch('suspended', null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
+        rs.commit(undefined, { ...rs.endPatch(rs.status, null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
         await rs.flush();
-        return { runId: rs.runId, status: 'suspended', output: null, error: null };
+        return { runId: rs.runId, status: rs.status, output: null, error: null };
       }
       if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
       const e = toHookflowError(err, ErrorCode.INTERNAL);
       const info = e.toJSON();
       await fireRun('run_error', rs.input, { error: info });
+      rs.transition('FAIL');
       rs.emit('run.failed', { error: info });
-      rs.commit(undefined, rs.endPatch('failed', null, info));
+      rs.commit(undefined, rs.endPatch(rs.status, null, info));
       await rs.flush();
-      return { runId: rs.runId, status: 'failed', output: null, error: info };
+      return { runId: rs.runId, status: rs.status, output: null, error: info };
     }
   }
 
   private async finishCancelled(rs: RunState, hooks: readonly HookInstance[]): Promise<RunResult> {
     const info: ErrorInfo = { code: ErrorCode.CANCELLED, message: rs.cancelReason ?? 'cancelled' };
     if (rs.hasHooks('run_cancel', hooks)) await rs.fire(hooks, { point: 'run_cancel', attempt: 1, input: rs.input, hooks: [], metadata: { reason: info.message } });
+    rs.transition('CANCEL');
     rs.emit('run.cancelled', { reason: info.message });
-    rs.commit(undefined, rs.endPatch('cancelled', null, info));
+    rs.commit(undefined, rs.endPatch(rs.status, null, info));
     await rs.flush();
-    return { runId: rs.runId, status: 'cancelled', output: null, error: info };
+    return { runId: rs.runId, status: rs.status, output: null, error: info };
   }
 
   private async joinDetached(rs: RunState): Promise<void> {
@@ -553,7 +563,12 @@ export class Engine {
   }
 
   private builtinEnv(): BuiltinEnv {
-    return {
+    // One object for the engine's life: built-ins key per-engine state by it and by env.shared.
+    if (this.envForBuiltins) return this.envForBuiltins;
+    const dirs = this.definitionDirs;
+    const env: BuiltinEnv = {
+      random: this.core.random,
+      tool: (name: string) => this.tools.get(name)?.definition,
       clock: this.clock,
       store: this.store,
       cache: this.cache,
@@ -566,8 +581,12 @@ export class Engine {
         const rs = this.active.get(ctx.runId);
         return rs ? runApi(rs) : undefined;
       },
-      definitionsDir: [...this.definitionDirs][0],
+      get definitionsDir() {
+        return dirs.values().next().value;
+      },
     };
+    this.envForBuiltins = env;
+    return env;
   }
 
   private onBreaker(t: BreakerTransition, host: HookHost | undefined): void {
@@ -615,7 +634,19 @@ export class Engine {
   }
 }
 
+/** One api object per live run, so built-ins can key per-run state by it (WeakMap) and it dies with the run. */
+const runApis = new WeakMap<RunState, BuiltinRunApi>();
+
 function runApi(rs: RunState): BuiltinRunApi {
+  let api = runApis.get(rs);
+  if (api === undefined) {
+    api = makeRunApi(rs);
+    runApis.set(rs, api);
+  }
+  return api;
+}
+
+function makeRunApi(rs: RunState): BuiltinRunApi {
   return {
     runId: rs.runId,
     workflow: rs.workflow,
@@ -635,6 +666,13 @@ function runApi(rs: RunState): BuiltinRunApi {
     },
     grant: (p) => {
       rs.permissions = { ...rs.permissions, ...p };
+    },
+    onEvent: (fn) => {
+      rs.eventTaps.push(fn);
+      return () => {
+        const i = rs.eventTaps.indexOf(fn);
+        if (i >= 0) rs.eventTaps.splice(i, 1);
+      };
     },
   };
 }

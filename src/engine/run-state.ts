@@ -11,7 +11,9 @@ import type { ExprScope } from '../expr/types.js';
 import type { HookInstance } from '../hooks/registry.js';
 import type { Decision, HookHost, PointCall } from '../hooks/runner.js';
 import type { HookPoint, HookResult } from '../hooks/types.js';
-import type { CommitBatch, RunRecord, SignalRecord, StepRecord } from '../store/types.js';
+import type { CommitBatch, RunRecord, RunStatus, SignalRecord, StepRecord } from '../store/types.js';
+import { createActor } from 'xstate';
+import { runMachine } from './machines.js';
 import type { EngineCore } from './core.js';
 import type { Frame } from './frame.js';
 
@@ -78,7 +80,10 @@ export class RunState implements HookHost {
   /** Capabilities granted to tools (the security hook grants `exec`). */
   permissions: { exec?: boolean } = {};
   readonly usageListeners: Array<(u: TokenUsage, path: string) => void> = [];
+  /** Synchronous observers of every event of the run, after redaction (logging and metrics built-ins). */
+  readonly eventTaps: Array<(ev: UniversalEvent) => void> = [];
   private readonly forkCounts = new Map<string, number>();
+  private readonly lifecycle = createActor(runMachine).start();
   private pending: UniversalEvent[] = [];
   private pressure: Promise<void> | undefined;
   private readonly stagedSteps = new Map<string, StepRecord>();
@@ -114,6 +119,18 @@ export class RunState implements HookHost {
     if (this.replay === undefined) delete (this as { replayDecision?: unknown }).replayDecision;
   }
 
+  /** Run lifecycle (XState actor of runMachine): running → completed | failed | cancelled | suspended. */
+  get status(): RunStatus {
+    return this.lifecycle.getSnapshot().value as RunStatus;
+  }
+
+  /** Sends a lifecycle event; an illegal one (an engine bug) throws. */
+  transition(event: 'COMPLETE' | 'FAIL' | 'CANCEL' | 'SUSPEND'): void {
+    const before = this.lifecycle.getSnapshot();
+    if (!before.can({ type: event })) throw new HookflowError(ErrorCode.INTERNAL, `illegal run transition ${event} in state ${String(before.value)}`);
+    this.lifecycle.send({ type: event });
+  }
+
   get signal(): AbortSignal {
     return this.controller.signal;
   }
@@ -135,6 +152,7 @@ export class RunState implements HookHost {
     };
     if (causationId !== undefined) ev.causationId = causationId;
     this.pending.push(ev);
+    if (this.eventTaps.length !== 0) this.tapEvent(ev);
     if (this.immediate === undefined) this.scheduleFlush();
     const bus = this.core.bus;
     if (bus.hasSubscribers) {
@@ -145,6 +163,17 @@ export class RunState implements HookHost {
       }
     }
     return id;
+  }
+
+  private tapEvent(ev: UniversalEvent): void {
+    for (const t of this.eventTaps) {
+      try {
+        t(ev);
+      } catch (err) {
+        // A tap only observes: its failure is reported, never allowed to break the run.
+        process.emitWarning(`hookflow: an event tap failed on ${ev.type}: ${err instanceof Error ? err.message : String(err)}`, { code: 'HOOKFLOW_EVENT_TAP' });
+      }
+    }
   }
 
   redact(value: unknown): unknown {
@@ -221,7 +250,7 @@ export class RunState implements HookHost {
     this.pending = [];
     if (this.stagedSteps.size > 0) {
       const steps = [...this.stagedSteps.values()];
-      batch.steps = this.redactors.length ? steps.map((r) => ({ ...r, output: this.redact(r.output) })) : steps;
+      batch.steps = this.redactors.length ? steps.map((r) => (r.error ? { ...r, output: this.redact(r.output), error: this.redact(r.error) as StepRecord['error'] } : { ...r, output: this.redact(r.output) })) : steps;
       this.stagedSteps.clear();
     }
     batch.run = this.stagedRun ? { ...this.stagedRun, lastSeq: this.seq } : { lastSeq: this.seq };
@@ -341,7 +370,7 @@ export class RunState implements HookHost {
   /** Run row fields for the end of the run. */
   endPatch(status: RunRecord['status'], output: unknown, error: ErrorInfo | null): CommitBatch['run'] {
     const now = new Date(this.core.clock.now()).toISOString();
-    const patch: CommitBatch['run'] = { status, output: this.redactors.length ? this.redact(output) : output, error, updatedAt: now, owner: null };
+    const patch: CommitBatch['run'] = { status, output: this.redactors.length ? this.redact(output) : output, error: error && this.redactors.length ? (this.redact(error) as ErrorInfo) : error, updatedAt: now, owner: null };
     if (status !== 'suspended') patch.endedAt = now;
     if (this.totals) patch.totals = this.totals;
     return patch;
