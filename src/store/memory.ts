@@ -43,6 +43,8 @@ interface RunEntry {
   signals: SignalRow[];
 }
 
+const LAST_SEQ_BIT = 1 << RUN_PATCH_FIELDS.findIndex((f) => f.key === 'lastSeq');
+
 interface MetaEntry {
   value: string | null;
   expiresAt: number | null;
@@ -77,7 +79,7 @@ export class MemoryStore implements Store {
   getRun(runId: string): RunRecord | undefined {
     this.live();
     const entry = this.runs.get(runId);
-    return entry === undefined ? undefined : rowToRun(entry.row);
+    return entry === undefined ? undefined : readRun(entry);
   }
 
   listRuns(filter?: RunFilter): RunRecord[] {
@@ -92,7 +94,7 @@ export class MemoryStore implements Store {
     picked.sort((a, b) => (a.row.created_at < b.row.created_at ? 1 : a.row.created_at > b.row.created_at ? -1 : b.order - a.order));
     const end = f.limit < 0 ? picked.length : Math.min(f.limit, picked.length);
     const out: RunRecord[] = new Array<RunRecord>(end);
-    for (let i = 0; i < end; i++) out[i] = rowToRun((picked[i] as RunEntry).row);
+    for (let i = 0; i < end; i++) out[i] = readRun(picked[i] as RunEntry);
     return out;
   }
 
@@ -121,24 +123,27 @@ export class MemoryStore implements Store {
     }
     let patchMaskBits = 0;
     let patchValues: SqlValue[] | undefined;
-    let head = entry.row.last_seq;
     if (patch !== undefined) {
       patchMaskBits = patchMask(patch, runId);
       patchValues = [];
       for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
         if ((patchMaskBits & (1 << i)) === 0) continue;
         const field = RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number];
-        const value = field.encode(patch[field.key], runId);
-        if (field.key === 'lastSeq') head = value as number;
-        patchValues.push(value);
+        patchValues.push(field.encode(patch[field.key], runId));
       }
     }
-    // The journal head never falls behind the appended events (an explicit lastSeq included).
-    if (hasEvents) head = Math.max(head, maxSeq(events));
     let stepRows: StepRow[] | undefined;
     if (hasSteps) {
+      // Same rule as SQLite: the batch's highest seq, else the run's head after the patch.
+      let firstSeq: number;
+      if (hasEvents) firstSeq = maxSeq(events);
+      else {
+        let stored = entry.row.last_seq;
+        if ((patchMaskBits & LAST_SEQ_BIT) !== 0) stored = patch?.lastSeq as number;
+        firstSeq = Math.max(stored, journalTop(entry.events));
+      }
       stepRows = new Array<StepRow>(steps.length);
-      for (let i = 0; i < steps.length; i++) stepRows[i] = stepToRow(runId, steps[i] as StepRecord, head);
+      for (let i = 0; i < steps.length; i++) stepRows[i] = stepToRow(runId, steps[i] as StepRecord, firstSeq);
     }
 
     if (eventRows !== undefined) {
@@ -152,7 +157,6 @@ export class MemoryStore implements Store {
         if ((patchMaskBits & (1 << i)) !== 0) row[(RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number]).column] = patchValues[v++] as SqlValue;
       }
     }
-    entry.row.last_seq = head;
     if (stepRows !== undefined) {
       for (const row of stepRows) {
         const old = entry.steps.get(row.path);
@@ -284,6 +288,18 @@ export class MemoryStore implements Store {
   private live(): void {
     if (this.closed) throw storeClosed(this.kind);
   }
+}
+
+/** Highest seq in a journal sorted by seq, 0 when empty. */
+function journalTop(events: readonly EventRow[]): number {
+  return events.length === 0 ? 0 : (events[events.length - 1] as EventRow).seq;
+}
+
+/** The run record with its head derived like SQLite's: the stored lastSeq or the journal's top seq, whichever is higher. */
+function readRun(entry: RunEntry): RunRecord {
+  const run = rowToRun(entry.row);
+  run.lastSeq = Math.max(entry.row.last_seq, journalTop(entry.events));
+  return run;
 }
 
 /** Index of the first event with seq >= `seq` in a list sorted by seq. */

@@ -50,7 +50,10 @@ export interface EventRow {
 export interface StepRow {
   run_id: string;
   path: string;
-  /** The run's journal head when the path was first written; orders getSteps (ties by path). */
+  /**
+   * Orders getSteps (ties by path): the highest event seq of the batch that first wrote the path, or
+   * the run's journal head when that batch had no events. Later writes of the path keep it.
+   */
   first_seq: number;
   step_id: string;
   kind: string;
@@ -334,8 +337,6 @@ export const RUN_PATCH_FIELDS: readonly PatchField[] = [
 ];
 
 const PATCH_INDEX: ReadonlyMap<string, number> = new Map(RUN_PATCH_FIELDS.map((f, i) => [f.key, i]));
-/** Bit of `lastSeq` in a patch mask. */
-export const LAST_SEQ_BIT = 1 << (PATCH_INDEX.get('lastSeq') as number);
 
 /** The bit mask of the fields a patch sets. Throws STORE on a key that is not a patchable run field. */
 export function patchMask(patch: RunPatch, runId: string): number {

@@ -6,7 +6,6 @@ import type Database from 'better-sqlite3';
 import type { SqlValue } from './json.js';
 import {
   FINISHED_STATUSES,
-  LAST_SEQ_BIT,
   patchMask,
   RUN_PATCH_FIELDS,
   type EventRow,
@@ -24,9 +23,12 @@ interface MetaRow {
   expires_at: number | null;
 }
 
-/** Patch-mask bit meaning "events were appended and no explicit lastSeq was given". */
-const AUTO_LAST_SEQ = 1 << RUN_PATCH_FIELDS.length;
-const LAST_SEQ_INDEX = RUN_PATCH_FIELDS.findIndex((f) => f.key === 'lastSeq');
+/**
+ * A run's journal head: the stored last_seq (an explicit floor set by patches) or the highest seq in
+ * its journal, whichever is higher. Deriving it lets a commit that only appends events leave the run
+ * row alone: one page write fewer per step (the max is one seek on the events key).
+ */
+const HEAD = (runs: string): string => `max(${runs}.last_seq, coalesce((SELECT max(seq) FROM events WHERE events.run_id = ${runs}.id), 0))`;
 /** `input` lives in run_inputs (see migration 2), so its bit is written by its own statement. */
 const INPUT_INDEX = RUN_PATCH_FIELDS.findIndex((f) => f.key === 'input');
 const INPUT_BIT = 1 << INPUT_INDEX;
@@ -54,7 +56,7 @@ const RUN_TABLE_COLUMNS = [
   'totals',
 ] as const satisfies ReadonlyArray<keyof RunRow>;
 
-const SELECT_RUN = `SELECT ${RUN_TABLE_COLUMNS.map((c) => `r.${c}`).join(', ')}, i.input, d.text AS definition_text
+const SELECT_RUN = `SELECT ${RUN_TABLE_COLUMNS.map((c) => (c === 'last_seq' ? `${HEAD('r')} AS last_seq` : `r.${c}`)).join(', ')}, i.input, d.text AS definition_text
   FROM runs r LEFT JOIN run_inputs i ON i.run_id = r.id LEFT JOIN definitions d ON d.hash = r.definition_hash`;
 const LIST_ORDER = 'ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?';
 const FINISHED_SQL = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -123,7 +125,7 @@ export class SqliteStatements {
          attempt = excluded.attempt, output = excluded.output, error = excluded.error, started_at = excluded.started_at,
          ended_at = excluded.ended_at, effects = excluded.effects`,
     );
-    this.headSeq = db.prepare<[string], number>('SELECT last_seq FROM runs WHERE id = ?').pluck();
+    this.headSeq = db.prepare<[string], number>(`SELECT ${HEAD('runs')} FROM runs WHERE id = ?`).pluck();
     this.getSteps = db.prepare(
       `SELECT run_id, path, first_seq, step_id, kind, status, attempt, output, error, started_at, ended_at, effects
        FROM steps WHERE run_id = ? ORDER BY first_seq, path`,
@@ -153,28 +155,21 @@ export class SqliteStatements {
   }
 
   /**
-   * Applies a run patch (and advances last_seq to `top` when events were appended) with a
-   * statement cached per column set. Returns the run's last_seq afterwards, undefined when no such run.
+   * Applies a run patch with a statement cached per column set. Returns the run's journal head
+   * afterwards, undefined when there is no such run.
    */
-  patchRun(runId: string, patch: RunPatch | undefined, hasEvents: boolean, top: number): number | undefined {
-    const mask = patch === undefined ? 0 : patchMask(patch, runId);
-    const shape = (mask & ~INPUT_BIT) | (hasEvents && (mask & LAST_SEQ_BIT) === 0 ? AUTO_LAST_SEQ : 0);
+  patchRun(runId: string, patch: RunPatch): number | undefined {
+    const mask = patchMask(patch, runId);
+    const shape = mask & ~INPUT_BIT;
     const params: SqlValue[] = [];
     let input: SqlValue | undefined;
-    if (patch !== undefined) {
-      for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
-        if ((mask & (1 << i)) === 0) continue;
-        const field = RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number];
-        const value = field.encode(patch[field.key], runId);
-        if (i === INPUT_INDEX) {
-          input = value;
-          continue;
-        }
-        params.push(value);
-        if (i === LAST_SEQ_INDEX) params.push(top);
-      }
+    for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      const field = RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number];
+      const value = field.encode(patch[field.key], runId);
+      if (i === INPUT_INDEX) input = value;
+      else params.push(value);
     }
-    if ((shape & AUTO_LAST_SEQ) !== 0) params.push(top);
     params.push(runId);
     let stmt = this.patches.get(shape);
     if (stmt === undefined) {
@@ -217,13 +212,11 @@ function patchSql(shape: number): string {
   const sets: string[] = [];
   for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
     if ((shape & (1 << i)) === 0) continue;
-    const column = (RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number]).column;
-    sets.push(i === LAST_SEQ_INDEX ? 'last_seq = MAX(?, ?)' : `${column} = ?`);
+    sets.push(`${(RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number]).column} = ?`);
   }
-  if ((shape & AUTO_LAST_SEQ) !== 0) sets.push('last_seq = MAX(last_seq, ?)');
   // A patch with no runs column still has to match the row so that RETURNING tells whether the run exists.
   if (sets.length === 0) sets.push('last_seq = last_seq');
-  return `UPDATE runs SET ${sets.join(', ')} WHERE id = ? RETURNING last_seq`;
+  return `UPDATE runs SET ${sets.join(', ')} WHERE id = ? RETURNING ${HEAD('runs')}`;
 }
 
 function cache<K, V>(map: Map<K, V>, key: K, value: V): void {

@@ -326,10 +326,22 @@ export class SqliteStore implements Store {
     const { events, steps, run: patch } = batch;
     const hasEvents = events !== undefined && events.length > 0;
     const hasSteps = steps !== undefined && steps.length > 0;
-    if (!hasEvents && !hasSteps && patch === undefined) return;
-    const head =
-      patch !== undefined || hasEvents ? this.st.patchRun(runId, patch, hasEvents, hasEvents ? maxSeq(events) : 0) : this.st.headSeq.get(runId);
-    if (head === undefined) throw runNotFound(runId);
+    const top = hasEvents ? maxSeq(events) : 0;
+    // The head is derived from the journal, so a patch of lastSeq alone that the appended events
+    // already reach needs no write to the run row (the usual step commit); the event inserts then
+    // prove that the run exists through the foreign key.
+    const rowPatch = patch !== undefined && !(hasEvents && onlyLastSeqWithin(patch, top)) ? patch : undefined;
+    let head = top;
+    if (rowPatch !== undefined) {
+      const h = this.st.patchRun(runId, rowPatch);
+      if (h === undefined) throw runNotFound(runId);
+      if (!hasEvents) head = h;
+    } else if (!hasEvents) {
+      if (!hasSteps) return;
+      const h = this.st.headSeq.get(runId);
+      if (h === undefined) throw runNotFound(runId);
+      head = h;
+    }
     if (hasEvents) {
       const insert = this.st.insertEvent;
       for (let i = 0; i < events.length; i++) {
@@ -338,6 +350,7 @@ export class SqliteStore implements Store {
           insert.run(r.run_id, r.seq, r.id, r.type, r.time, r.correlation_id, r.causation_id, r.source, r.data);
         } catch (err) {
           if (isSqliteCode(err, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw duplicateSeq(runId, r.seq, err);
+          if (isSqliteCode(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw runNotFound(runId);
           throw err;
         }
       }
@@ -355,6 +368,17 @@ export class SqliteStore implements Store {
     if (!this.db.open) return storeClosed(this.kind);
     return toStoreError(err, this.file, action);
   }
+}
+
+/** True when `patch` sets nothing but a lastSeq that `top` already reaches. */
+function onlyLastSeqWithin(patch: NonNullable<CommitBatch['run']>, top: number): boolean {
+  let only = false;
+  for (const key in patch) {
+    if (key !== 'lastSeq') return false;
+    only = true;
+  }
+  const last = patch.lastSeq;
+  return only && typeof last === 'number' && last <= top;
 }
 
 function eventParams(runId: string, fromSeq: number, types: readonly string[] | undefined, limit: number): Array<string | number> {

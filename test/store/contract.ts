@@ -117,6 +117,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.getRun('r'))?.lastSeq).toBe(10);
         await store.commit('r', { events: [makeEvent('r', 11), makeEvent('r', 12)], run: { lastSeq: 11 } });
         expect((await store.getRun('r'))?.lastSeq).toBe(12);
+        // The head never falls below the journal, whatever a patch says.
+        await store.commit('r', { run: { lastSeq: 3 } });
+        expect((await store.getRun('r'))?.lastSeq).toBe(12);
+        await store.commit('r', { events: [makeEvent('r', 13)], run: { lastSeq: 13 } });
+        expect((await store.listRuns())[0]?.lastSeq).toBe(13);
       });
 
       it('patches input, which lives apart from the hot run row', async () => {
@@ -161,11 +166,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
 
       it('fails with RUN_NOT_FOUND for an unknown run, whatever the batch holds', async () => {
-        for (const batch of [stepBatch('ghost', 1), { steps: [makeStep('ghost', 'a')] }, { run: { status: 'failed' as const } }, { run: {} }]) {
+        const batches = [
+          stepBatch('ghost', 1),
+          { events: [makeEvent('ghost', 1)] },
+          { events: [makeEvent('ghost', 1)], steps: [makeStep('ghost', 'a')], run: { lastSeq: 1 } },
+          { steps: [makeStep('ghost', 'a')] },
+          { run: { status: 'failed' as const } },
+          { run: {} },
+        ];
+        for (const batch of batches) {
           expect((await hookflowError(() => store.commit('ghost', batch))).code).toBe('RUN_NOT_FOUND');
         }
         await store.commit('ghost', {});
         expect(await store.getRun('ghost')).toBeUndefined();
+      });
+
+      it('orders steps first written without events by the run head', async () => {
+        await store.createRun(makeRun('r'));
+        await store.commit('r', { events: [makeEvent('r', 1), makeEvent('r', 2)], steps: [makeStep('r', 'z')] });
+        await store.commit('r', { steps: [makeStep('r', 'b')] });
+        await store.commit('r', { steps: [makeStep('r', 'a')], run: { lastSeq: 5 } });
+        await store.commit('r', { events: [makeEvent('r', 3)], steps: [makeStep('r', 'c')] });
+        expect((await store.getSteps('r')).map((s) => s.path)).toEqual(['b', 'z', 'c', 'a']);
       });
 
       it('upserts step rows: a new attempt replaces the row and keeps its position', async () => {
