@@ -27,34 +27,60 @@ function getAjv(): Ajv2020 {
   return ajv;
 }
 
+/** A problem found in a schema, relative to the schema root. */
+interface SchemaProblem {
+  path: PathSegment[];
+  where: 'key' | 'value';
+  message: string;
+  expected?: string;
+  hint?: string;
+}
+
+// Compiling a schema costs milliseconds; loaders see the same schema again and again (reloads,
+// resumes, validate runs), so results are memoised by the schema's JSON text.
+const memo = new Map<string, SchemaProblem[]>();
+const MEMO_MAX = 200;
+
 /** Reports problems of the `input:` schema at `at` (the `input` node). */
 export function checkInputSchema(ctx: LoadContext, at: At, schema: Record<string, unknown>): void {
+  const key = JSON.stringify(schema);
+  let problems = memo.get(key);
+  if (!problems) {
+    problems = analyze(schema);
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
+    memo.set(key, problems);
+  }
+  for (const p of problems) {
+    ctx.report(under(at, ...p.path), { message: p.message, ...(p.expected === undefined ? {} : { expected: p.expected }), ...(p.hint === undefined ? {} : { hint: p.hint }) }, p.where);
+  }
+}
+
+function analyze(schema: Record<string, unknown>): SchemaProblem[] {
   const a = getAjv();
-  const valid = a.validateSchema(schema);
-  if (!valid) {
+  if (!a.validateSchema(schema)) {
+    const out: SchemaProblem[] = [];
     for (const e of a.errors ?? []) {
       // Alternatives of anyOf report the same spot several times; the enum/required ones say enough.
-      if (e.keyword === 'anyOf' || (e.keyword === 'type' && e.params && (e.params as { type?: string }).type === 'array')) continue;
-      const segs = pointerToPath(e.instancePath);
+      if (e.keyword === 'anyOf' || (e.keyword === 'type' && (e.params as { type?: string }).type === 'array')) continue;
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
-      ctx.report(under(at, ...segs), {
+      out.push({
+        path: pointerToPath(e.instancePath),
+        where: 'value',
         message: `invalid input schema: ${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
         ...(allowed ? { expected: `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` } : {}),
       });
     }
-    return;
+    return out;
   }
   try {
     a.compile(schema);
+    return [];
   } catch (err) {
     const message = (err as Error).message;
     const unknown = /unknown keyword: "([^"]+)"/.exec(message)?.[1];
     const where = unknown === undefined ? undefined : findKey(schema, unknown);
     const hint = unknown === undefined ? undefined : didYouMean(unknown, KEYWORDS);
-    ctx.report(where ? under(at, ...where) : at, {
-      message: `invalid input schema: ${message}`,
-      ...(hint === undefined ? {} : { hint }),
-    }, where ? 'key' : 'value');
+    return [{ path: where ?? [], where: where ? 'key' : 'value', message: `invalid input schema: ${message}`, ...(hint === undefined ? {} : { hint }) }];
   } finally {
     a.removeSchema(schema);
   }

@@ -105,6 +105,8 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     return { ok: false, value: undefined, source, diagnostics: [{ file, line: 1, col: 1, path: '', message: `YAML problem: ${(err as Error).message}` }] };
   }
   if (doc.contents) walk(doc, doc.contents, '', source, pos, new Set());
+  // An empty document still has a place to point at.
+  source.record('', { line: 1, col: 1 });
   return { ok: true, value: value ?? null, source, diagnostics: [] };
 }
 

@@ -9,6 +9,7 @@
  * JSONata created itself. JSONata's own `stack` option caps the evaluation depth.
  */
 import jsonata from 'jsonata';
+import { LRUCache } from 'lru-cache';
 import { ErrorCode, HookflowError } from '../errors.js';
 import { scopeView } from './scope-view.js';
 
@@ -63,11 +64,26 @@ function makeGuard(maxSteps: number) {
   };
 }
 
+// Parsing JSONata dominates load time, and the same expressions recur (`${ input }`, reloads,
+// resumes, run-time compiled forks), so compiled expressions are shared. Sharing is safe: evaluate
+// keeps its state per call, exactly as when one template is evaluated by concurrent branches.
+const compiledCache = new LRUCache<string, CompiledExpression>({ max: 2000 });
+
 /**
- * Compiles one JSONata expression. Throws a HookflowError (EXPRESSION) on a syntax error; its
- * `details` carry `{ position, jsonataCode }` so callers can point into the source.
+ * Compiles one JSONata expression (memoised). Throws a HookflowError (EXPRESSION) on a syntax
+ * error; its `details` carry `{ position, jsonataCode }` so callers can point into the source.
  */
 export function compileExpression(source: string, limits: SandboxLimits = {}): CompiledExpression {
+  const key = `${limits.maxSteps ?? ''}:${limits.maxDepth ?? ''}:${source}`;
+  let hit = compiledCache.get(key);
+  if (!hit) {
+    hit = compileUncached(source, limits);
+    compiledCache.set(key, hit);
+  }
+  return hit;
+}
+
+function compileUncached(source: string, limits: SandboxLimits): CompiledExpression {
   let compiled: jsonata.Expression;
   try {
     compiled = jsonata(source, { stack: limits.maxDepth ?? DEFAULT_MAX_DEPTH });
