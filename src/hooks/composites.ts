@@ -46,9 +46,7 @@ export function composite(mode: CompositeMode, children: readonly HookInstance[]
     const patchesOutput = ctx.point.startsWith('after_');
     const callChild = async (child: HookInstance, input: unknown, output: unknown): Promise<HookResult | undefined> => {
       if (!child.points.has(ctx.point) && child.points.size > 0) return undefined;
-      const c = makeContext(host, call, input, output);
-      if (child.guard && !(await child.guard(c))) return undefined;
-      return runner.call(host, child, c, call);
+      return runner.call(host, child, makeContext(host, call, input, output), call, true);
     };
     switch (mode) {
       case 'sequence':

@@ -179,10 +179,9 @@ export class HookRunner {
       if (replayed !== undefined) {
         result = replayed;
       } else {
-        if (inst.guard !== undefined && !(await inst.guard(ctx))) continue;
         (ran ??= []).push(inst);
-        const r = await this.call(host, inst, ctx, call);
-        if (r === undefined) continue; // failed open: skipped
+        const r = await this.call(host, inst, ctx, call, true);
+        if (r === undefined) continue; // guarded out, or failed open: skipped
         result = r;
       }
       if (result.action === 'continue') continue;
@@ -200,10 +199,22 @@ export class HookRunner {
   /**
    * Calls one hook through its breaker with a timeout. Returns the validated result, or undefined when
    * the hook failed (or its breaker is open) and fails open. Failing closed yields a cancel result.
+   * With `guarded`, the hook's `when` guard is evaluated first: false means undefined (not called), and
+   * a guard that throws is a failure of the hook like any other (breaker, `failure:` policy).
    */
-  async call(host: HookHost, inst: HookInstance, ctx: LazyContext, call: PointCall): Promise<HookResult | undefined> {
+  async call(host: HookHost, inst: HookInstance, ctx: LazyContext, call: PointCall, guarded = false): Promise<HookResult | undefined> {
     const breaker = this.breakerFor(inst);
     const point = call.point;
+    if (guarded && inst.guard !== undefined) {
+      const g0 = performance.now();
+      let pass: boolean;
+      try {
+        pass = await inst.guard(ctx);
+      } catch (err) {
+        return this.failed(host, inst, call, breaker, toHookflowError(err, ErrorCode.HOOK_FAILED), performance.now() - g0);
+      }
+      if (!pass) return undefined;
+    }
     if (!breaker.allow()) {
       if (inst.failure === 'closed') {
         const result: HookResult = { action: 'cancel', reason: `hook "${inst.id}" is switched off by its circuit breaker and fails closed` };
@@ -241,12 +252,23 @@ export class HookRunner {
       data.attempt = call.attempt;
       host.emit('hook.decided', data, call.causationId, inst.language);
     } else {
-      breaker.record(ms, false, failure.code === ErrorCode.TIMEOUT ? 'timeout' : failure.message);
-      host.emit('hook.failed', { hookId: inst.id, point, error: failure.toJSON(), ms: round(ms), path: call.step?.path, failure: inst.failure }, call.causationId, inst.language);
-      if (inst.failure === 'closed') {
-        result = { action: 'cancel', reason: `hook "${inst.id}" failed and fails closed: ${failure.message}` };
-        host.emit('hook.decided', { hookId: inst.id, point, action: 'cancel', ms: round(ms), path: call.step?.path, result, attempt: call.attempt }, call.causationId, inst.language);
-      }
+      result = this.failed(host, inst, call, breaker, failure, ms);
+    }
+    this.currentHost = prevHost;
+    return result;
+  }
+
+  /** A failed or timed-out hook call: breaker, `hook.failed`, then skip (open) or cancel (closed). */
+  private failed(host: HookHost, inst: HookInstance, call: PointCall, breaker: CircuitBreaker, failure: HookflowError, ms: number): HookResult | undefined {
+    const prevHost = this.currentHost;
+    this.currentHost = host;
+    const point = call.point;
+    breaker.record(ms, false, failure.code === ErrorCode.TIMEOUT ? 'timeout' : failure.message);
+    host.emit('hook.failed', { hookId: inst.id, point, error: failure.toJSON(), ms: round(ms), path: call.step?.path, failure: inst.failure }, call.causationId, inst.language);
+    let result: HookResult | undefined;
+    if (inst.failure === 'closed') {
+      result = { action: 'cancel', reason: `hook "${inst.id}" failed and fails closed: ${failure.message}` };
+      host.emit('hook.decided', { hookId: inst.id, point, action: 'cancel', ms: round(ms), path: call.step?.path, result, attempt: call.attempt }, call.causationId, inst.language);
     }
     this.currentHost = prevHost;
     return result;
