@@ -283,7 +283,7 @@ export class Engine {
     if (isFinished(run.status)) {
       throw new HookflowError(ErrorCode.VALIDATION, `run "${runId}" is already ${run.status}; signals are only delivered to running or suspended runs`);
     }
-    await this.store.putSignal({ runId, name, data, createdAt: new Date(this.clock.now()).toISOString() });
+    await this.deliverSignal(runId, name, data);
     const live = this.active.get(runId);
     if (live) {
       live.signals = await this.store.getSignals(runId);
@@ -299,6 +299,23 @@ export class Engine {
     }
     // Another live process owns the run: it re-reads signals before it suspends.
     return resultOf(run);
+  }
+
+  /**
+   * Stores a signal for a run and for its suspended sub-workflow runs (at any depth): a `wait: {signal}`
+   * inside a sub-workflow is woken by signalling the run the user knows, the root.
+   */
+  private async deliverSignal(runId: string, name: string, data: unknown): Promise<void> {
+    const createdAt = new Date(this.clock.now()).toISOString();
+    await this.store.putSignal({ runId, name, data, createdAt });
+    const suspended = await this.store.listRuns({ status: 'suspended', limit: 10_000 });
+    const children = (parent: string): RunRecord[] => suspended.filter((r) => r.parentRunId === parent);
+    const queue = children(runId);
+    while (queue.length > 0) {
+      const child = queue.shift() as RunRecord;
+      await this.store.putSignal({ runId: child.id, name, data, createdAt });
+      queue.push(...children(child.id));
+    }
   }
 
   /** Cancels a run: a live one here is aborted; an idle one is marked cancelled; one owned elsewhere is asked to stop. */
