@@ -26,7 +26,10 @@ interface Example {
   error?: { code: string; message: string };
 }
 
-/** Reads the `Run: … --input '…'` / `Output: {…}` (or `Error: {…}`) pairs of a header comment. */
+/**
+ * Reads the `Run: hookflow run <file> [--input '…']` / `Output: {…}` (or `Error: {…}`) pairs of a
+ * header comment; a Run line without --input runs with `{}`.
+ */
 function examplesOf(text: string): Example[] {
   const header = text
     .split('\n')
@@ -34,12 +37,14 @@ function examplesOf(text: string): Example[] {
     .map((l) => l.replace(/^# ?/, ''))
     .join('\n');
   const out: Example[] = [];
-  const re = /--input\s+'([^']*)'[\s\S]*?(Output|Error):\s*/g;
+  const re = /Run:([\s\S]*?)(Output|Error):\s*/g;
   for (let m = re.exec(header); m; m = re.exec(header)) {
+    const input = /--input\s+(?:\\\s+)?'([^']*)'/.exec(m[1] as string)?.[1];
     const json = balanced(header, re.lastIndex);
     re.lastIndex += json.length;
     const value = JSON.parse(json.replace(/\n\s*/g, '')) as unknown;
-    out.push(m[2] === 'Output' ? { input: JSON.parse(m[1] as string), output: value } : { input: JSON.parse(m[1] as string), error: value as Example['error'] });
+    const parsedInput: unknown = input === undefined ? {} : JSON.parse(input);
+    out.push(m[2] === 'Output' ? { input: parsedInput, output: value } : { input: parsedInput, error: value as Example['error'] });
   }
   return out;
 }
