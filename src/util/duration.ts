@@ -15,7 +15,7 @@ export function parseDuration(value: unknown): number | undefined {
 
 /** Formats milliseconds compactly for humans: `850ms`, `1.2s`, `3m05s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)}ms`;
+  if (ms < 1) return ms <= 0 ? '0ms' : `${ms.toFixed(2)}ms`;
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
   const m = Math.floor(ms / 60_000);
