@@ -95,3 +95,35 @@ describe('expression sandbox', () => {
     for (let i = 0; i < 20; i++) expect(await t.evaluate(scope({}))).toBe(10100);
   });
 });
+
+describe('scopes built with prototype chains', () => {
+  function chained(): ExprScope {
+    const rootSteps = Object.create(null) as Record<string, unknown>;
+    rootSteps.fetch = { output: { n: 2 }, status: 'completed' };
+    const root = { input: { x: 1 }, vars: { v: 3 }, steps: rootSteps, run: { id: 'r', workflow: 'w', version: null, startedAt: '' }, env: {} };
+    const iterSteps = Object.create(rootSteps) as Record<string, unknown>;
+    iterSteps.body = { output: 'b', status: 'completed' };
+    const loopScope = Object.assign(Object.create(root) as ExprScope, { item: 'it', index: 0, steps: iterSteps });
+    return Object.create(loopScope) as ExprScope;
+  }
+
+  it('sees inherited names and inherited steps', async () => {
+    const s = chained();
+    const t = compileTemplate('${ input.x & "/" & vars.v & "/" & item & "/" & steps.fetch.output.n & "/" & steps.body.output }', origin);
+    expect(await t.evaluate(s)).toBe('1/3/it/2/b');
+    expect(await compileTemplate('${ $sort($keys(steps)) }', origin).evaluate(s)).toEqual(['body', 'fetch']);
+  });
+
+  it('returns plain objects, never the views', async () => {
+    const out = (await compileTemplate('${ steps }', origin).evaluate(chained())) as Record<string, unknown>;
+    expect(out).toEqual({ body: { output: 'b', status: 'completed' }, fetch: { output: { n: 2 }, status: 'completed' } });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(structuredClone(out)).toEqual(out);
+  });
+
+  it('cannot change the scope through a transform', async () => {
+    const s = chained();
+    await compileTemplate('${ $ ~> | steps | {"fetch": 1} | }', origin).evaluate(s);
+    expect((s.steps as Record<string, { output: unknown }>).fetch?.output).toEqual({ n: 2 });
+  });
+});
