@@ -160,6 +160,8 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
     let out: unknown;
     const t0 = performance.now();
     try {
+      // A branch cancelled while this step was starting (failFast, run cancel) must not act at all.
+      if (signal.aborted) throw abortError(signal);
       const r = tool.definition.run(validated, ctx);
       out = isPromise(r) ? await raceAbort(r, signal) : r;
     } catch (err) {
