@@ -10,7 +10,7 @@ import { ErrorCode, HookflowError } from '../../errors.js';
 import type { ExprScope } from '../../expr/types.js';
 import { LoopLifecycle } from '../machines.js';
 import type { RunState } from '../run-state.js';
-import type { Outcome } from '../signals.js';
+import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, evalT, truthy, type StepRun } from '../step.js';
 import { joinForks, startFork } from '../fork.js';
 import { firePattern } from './hooks.js';
@@ -95,18 +95,28 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
     const n = Math.min(items.length, spec.max);
     const { controller: ac, release } = childController(signal);
     let failure: unknown;
+    let suspends: Suspended[] | undefined;
     await runPool(n, spec.concurrency, async (i) => {
       if (ac.signal.aborted) return;
       try {
         const it = await iterate(i, ac.signal);
+        if (it.redirect !== undefined) {
+          throw new HookflowError(ErrorCode.HOOK_RESULT_INVALID, `redirect to "${it.redirect}" cannot leave iteration ${i} of loop "${step.id}": its iterations run concurrently; the target must be in the same or an enclosing sequence inside the body`, { step: `${run.path}${suffix}[${i}]`, retryable: false });
+        }
         outputs[i] = it.output;
       } catch (err) {
+        // A suspended iteration waits for its signal; the others carry on (as parallel branches do).
+        if (err instanceof Suspended) {
+          (suspends ??= []).push(err);
+          return;
+        }
         failure ??= err;
         ac.abort(new HookflowError(ErrorCode.CANCELLED, `cancelled because iteration ${i} of loop "${step.id}" failed`, { retryable: false }));
       }
     });
     release();
     if (failure !== undefined) throw failure;
+    if (suspends !== undefined) throw Suspended.merge(suspends);
     last = n > 0 ? outputs[n - 1] : null;
     if (items.length > spec.max) limitReached(n);
   } else {
