@@ -320,4 +320,75 @@ describe('loop pattern: forEach with concurrency', () => {
     expect(p.starts).toEqual(['a', 'b']);
     expect(p.calls[0]?.aborted).toBe(true);
   });
+
+  it('iterations cancelled by a failing sibling never call their tools', async () => {
+    const seen: Array<[string, boolean]> = [];
+    const h = harness({ tools: [{ name: 'look', run: (a: { k: string }, ctx) => (seen.push([a.k, ctx.signal.aborted]), 1) }] });
+    const run = h.run(wf(`steps:
+  - id: each
+    loop:
+      forEach: [a, b, c]
+      concurrency: 3
+      steps:
+        - id: gate
+          when: \${ item = 'b' }
+          fail: { code: E_B, message: b failed }
+        - id: w
+          tool: look
+          with: { k: "\${ item }" }
+`));
+    await vi.runAllTimersAsync();
+    const r = await run;
+    expect(r.error).toMatchObject({ code: 'E_B', step: 'each[1]/gate' });
+    expect(seen).toEqual([]);
+    expect(pathsOf(h.events, 'step.cancelled').sort()).toEqual(['each[0]/w', 'each[2]/w']);
+  });
+
+  it('an iteration waiting for a signal lets the others finish; the loop suspends and completes on the signal', async () => {
+    const p = probe();
+    const h = harness({ tools: [p.tool] });
+    const run = h.run(wf(`steps:
+  - id: each
+    loop:
+      forEach: [a, b, c]
+      concurrency: 3
+      steps:
+        - id: gate
+          when: \${ item = 'b' }
+          wait: { signal: go }
+        - id: w
+          tool: probe.work
+          with: { key: "\${ item }", ms: 100 }
+`));
+    await vi.advanceTimersByTimeAsync(100);
+    const r = await run;
+    expect(r.status).toBe('suspended');
+    expect(p.calls.map((c) => [c.key, c.aborted ?? false])).toEqual([['a', false], ['c', false]]);
+    expect(pathsOf(h.events, 'step.cancelled')).toEqual([]);
+    const resumed = h.engine.signal(r.runId, 'go', { ok: true });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await resumed).toMatchObject({ status: 'completed', output: ['a', 'b', 'c'] });
+    // Completed iterations are not executed again.
+    expect(p.starts).toEqual(['a', 'c', 'b']);
+  });
+
+  it('a redirect out of a concurrent iteration is refused with HOOK_RESULT_INVALID', async () => {
+    const h = harness();
+    h.engine.hooks.register({ id: 'jump', at: 'after_step', match: { step: 'x' }, run: () => ({ action: 'redirect', to: 'before' }) });
+    const r = await h.run(wf(`steps:
+  - id: before
+    tool: test.echo
+    with: { value: 0 }
+  - id: each
+    loop:
+      forEach: [1, 2]
+      concurrency: 2
+      steps:
+        - id: x
+          tool: test.echo
+          with: { value: "\${ item }" }
+`));
+    expect(r.error?.code).toBe('HOOK_RESULT_INVALID');
+    expect(r.error?.message).toMatch(/redirect to "before" cannot leave iteration \d of loop "each"/);
+  });
 });
