@@ -41,8 +41,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 
 /**
  * Pages the WAL may hold before a commit checkpoints it (SQLite's default is 1000). A checkpoint
- * costs two fsyncs; at ~4 pages per step commit the default paid them every ~250 commits, which was
- * most of the commit time. 4000 pages (16 MiB) pays them 4x less often and writes each hot page
+ * costs two fsyncs; at 3-4 pages per step commit the default paid them every ~250-330 commits, which
+ * was most of the commit time. 4000 pages (16 MiB) pays them 4x less often and writes each hot page
  * (run row, journal tail) back once instead of four times.
  */
 const WAL_AUTOCHECKPOINT_PAGES = 4000;
@@ -60,10 +60,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly st: SqliteStatements;
   private readonly now: () => number;
-  private readonly commitTx: (runId: string, batch: CommitBatch) => void;
+  private readonly commitTx: Database.Transaction<(runId: string, batch: CommitBatch) => void>;
   private readonly claimTx: Database.Transaction<(runId: string, owner: string, alive: (owner: string) => boolean) => boolean>;
   private readonly pruneTx: (cutoff: string, now: number) => number;
-  private readonly createTx: (row: RunRow) => void;
+  private readonly createTx: Database.Transaction<(row: RunRow) => void>;
 
   /**
    * Opens (creating parent folders and the file when missing) the store at `file`, refusing files
@@ -107,7 +107,6 @@ export class SqliteStore implements Store {
       throw toStoreError(err, abs, 'open the database');
     }
     try {
-      db.pragma(`busy_timeout = ${timeout}`);
       let from = SCHEMA_VERSION;
       if (!readonly) {
         // Only effective before the first table exists; lets prune hand freed pages back to the OS.
@@ -119,7 +118,7 @@ export class SqliteStore implements Store {
           });
         }
         // In WAL mode a committed transaction survives a process crash or kill -9 with NORMAL; only
-        // a power loss or OS crash can lose the last commits. FULL would fsync every step (~100x slower).
+        // a power loss or OS crash can lose the last commits. FULL would fsync the WAL on every step.
         db.pragma('synchronous = NORMAL');
         db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
         db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
@@ -168,7 +167,7 @@ export class SqliteStore implements Store {
 
   createRun(run: RunRecord): void {
     try {
-      this.createTx(runToRow(run));
+      this.createTx.immediate(runToRow(run));
     } catch (err) {
       if (isSqliteCode(err, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw runExists(run.id);
       throw this.fail(err, `create run '${run.id}'`);
@@ -203,7 +202,9 @@ export class SqliteStore implements Store {
 
   commit(runId: string, batch: CommitBatch): void {
     try {
-      this.commitTx(runId, batch);
+      // IMMEDIATE: a batch may read (the run head) before it writes, and a deferred transaction
+      // whose snapshot another process outdated fails at once instead of waiting out the busy timeout.
+      this.commitTx.immediate(runId, batch);
     } catch (err) {
       throw this.fail(err, `commit to run '${runId}'`);
     }

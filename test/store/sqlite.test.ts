@@ -1,11 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { storeContract } from './contract.js';
 import { hookflowError, iso, makeEvent, makeRun, makeStep, stepBatch, tempDir, T0, type TempDir } from './fixtures.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 storeContract('SqliteStore', (now) => {
   const dir = tempDir();
@@ -85,6 +89,37 @@ describe('SqliteStore', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('waits for another process that holds the write lock, then commits (busy timeout)', async () => {
+    const store = SqliteStore.open(file);
+    try {
+      store.createRun(makeRun('r'));
+      store.commit('r', stepBatch('r', 1));
+      // The other process takes the write lock, appends seq 2, holds the lock ~300 ms, then commits.
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const db = new (require('better-sqlite3'))(process.argv[1]);
+           db.exec('BEGIN IMMEDIATE');
+           db.prepare("INSERT INTO events (run_id, seq, id, type, time, correlation_id, source) VALUES ('r', 2, 'x', 'user.other', 't', 'r', '{}')").run();
+           process.stdout.write('locked\\n');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+           db.exec('COMMIT');`,
+          file,
+        ],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((res) => holder.stdout.once('data', () => res()));
+      const started = performance.now();
+      store.commit('r', stepBatch('r', 3));
+      expect(performance.now() - started).toBeGreaterThan(100);
+      expect(store.getEvents('r').map((e) => e.type)).toEqual(['step.completed', 'user.other', 'step.completed']);
+      await new Promise((res) => holder.once('exit', res));
+    } finally {
+      store.close();
     }
   });
 
