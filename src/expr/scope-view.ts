@@ -18,7 +18,8 @@ function isDataChain(o: object): boolean {
   let p: object | null = Object.getPrototypeOf(o) as object | null;
   if (p === Object.prototype || p === null) return false;
   for (let i = 0; p !== null && p !== Object.prototype; i++) {
-    if (i > MAX_CHAIN || Array.isArray(p) || typeof p === 'function' || Object.prototype.hasOwnProperty.call(p, 'constructor')) return false;
+    // A class prototype owns a `constructor` function; a data object may own a plain `constructor` key.
+    if (i > MAX_CHAIN || Array.isArray(p) || typeof p === 'function' || typeof Object.getOwnPropertyDescriptor(p, 'constructor')?.value === 'function') return false;
     p = Object.getPrototypeOf(p) as object | null;
   }
   return true;

@@ -114,6 +114,16 @@ describe('scopes built with prototype chains', () => {
     expect(await compileTemplate('${ $sort($keys(steps)) }', origin).evaluate(s)).toEqual(['body', 'fetch']);
   });
 
+  it('treats a step named constructor as data, but leaves class instances alone', async () => {
+    const s = chained();
+    (Object.getPrototypeOf(s.steps) as Record<string, unknown>).constructor = { output: 'c' };
+    expect(await compileTemplate('${ steps.constructor.output }', origin).evaluate(s)).toBe('c');
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    expect(await compileTemplate('${ input.p.x }', origin).evaluate({ ...chained(), input: { p: new Point(3) } })).toBe(3);
+  });
+
   it('returns plain objects, never the views', async () => {
     const out = (await compileTemplate('${ steps }', origin).evaluate(chained())) as Record<string, unknown>;
     expect(out).toEqual({ body: { output: 'b', status: 'completed' }, fetch: { output: { n: 2 }, status: 'completed' } });
