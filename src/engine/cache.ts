@@ -22,7 +22,12 @@ export function staticPath(path: string): string {
 
 /** Default key: stable hash of workflow name, static step path and canonical (key-sorted) input. */
 export function cacheKeyFor(rs: RunState, step: StepDef, path: string, input: unknown): string {
-  return `${rs.workflow}:${step.id}:${stableHash(rs.workflow, staticPath(path), input)}`;
+  return defaultCacheKey(rs.workflow, step.id, path, input);
+}
+
+/** {@link cacheKeyFor} from plain values (the `cache` built-in derives the same keys from a hook context). */
+export function defaultCacheKey(workflow: string, stepId: string, path: string, input: unknown): string {
+  return `${workflow}:${stepId}:${stableHash(workflow, staticPath(path), input)}`;
 }
 
 export async function cacheLookup(rs: RunState, key: string, req: { persist?: boolean }): Promise<CacheEntry | undefined> {

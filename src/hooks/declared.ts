@@ -172,6 +172,8 @@ export async function buildDeclaredHook(decl: HookDecl, env: DeclaredEnv): Promi
   let points = decl.at;
   let order = decl.order;
   let dispose: (() => void | Promise<void>) | undefined;
+  let timeoutMs = decl.timeout;
+  let breaker = decl.breaker;
   let describe: string;
   let language: 'js' | 'yaml' = 'yaml';
   const key = `${env.keyPrefix}:${decl.id}`;
@@ -202,6 +204,8 @@ export async function buildDeclaredHook(decl: HookDecl, env: DeclaredEnv): Promi
       if (points.length === 0) points = spec.points;
       if (decl.order === 0 && spec.order !== undefined) order = spec.order;
       dispose = spec.dispose;
+      timeoutMs ??= spec.timeout;
+      if (spec.breaker) breaker = { ...spec.breaker, ...decl.breaker };
       describe = `use: ${src.use}`;
       language = 'js';
       break;
@@ -223,9 +227,9 @@ export async function buildDeclaredHook(decl: HookDecl, env: DeclaredEnv): Promi
     seq: nextHookSeq(),
     match: compileMatch(decl.match),
     guard: when === undefined ? undefined : async (ctx) => truthyValue(await ev(when, ctx, decl.id)),
-    timeoutMs: decl.timeout,
+    timeoutMs,
     failure: decl.failure,
-    breaker: decl.breaker,
+    breaker,
     language,
     describe,
     invoke,

@@ -68,7 +68,7 @@ export type HookResult =
   | { action: 'replace'; value: unknown }
   | { action: 'retry'; attempts?: number; delay?: number | string }
   | ForkRequest
-  | { action: 'cache'; key?: string; ttl?: number | string }
+  | { action: 'cache'; key?: string; ttl?: number | string; persist?: boolean }
   | { action: 'skip'; reason?: string };
 
 /** Read-only context handed to every hook. */

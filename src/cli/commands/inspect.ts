@@ -2,7 +2,8 @@
  * `hookflow runs | show | trace | prune`: read the journal.
  * - runs [--status S] [--limit N]: one line per run, newest first.
  * - show <runId>: the run row, totals (cost, tokens) and the step timeline.
- * - trace <runId>: every hook decision with point, action and ms.
+ * - trace <runId> [--debug]: every hook decision with point, action and ms; `--debug` adds each
+ *   decision's result and the `hook.debug` snapshots (input/output seen at each point) of the `debug` hook.
  * - prune --older-than D: deletes finished runs that ended before now - D.
  */
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ export async function inspectCommand(verb: 'runs' | 'show' | 'trace' | 'prune', 
         json: { type: 'boolean', default: false },
         'older-than': { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        debug: { type: 'boolean', default: false },
       },
     });
     store = openStore(values.store, io.cwd, io.env);
@@ -70,16 +72,17 @@ export async function inspectCommand(verb: 'runs' | 'show' | 'trace' | 'prune', 
         return Exit.OK;
       }
       case 'trace': {
-        const runId = one(positionals, 'usage: hookflow trace <runId> [--json]');
+        const runId = one(positionals, 'usage: hookflow trace <runId> [--json] [--debug]');
         const run = await store.getRun(runId);
         if (!run) throw usageError(`run "${runId}" not found in ${store.kind}`);
-        const events = await store.getEvents(runId, { types: ['hook.'] });
+        const all = await store.getEvents(runId, { types: ['hook.'] });
+        const events = values.debug ? all : all.filter((e) => e.type !== 'hook.debug');
         if (values.json) {
           io.stdout(`${JSON.stringify(events)}\n`);
           return Exit.OK;
         }
         if (events.length === 0) io.stderr(`run ${runId} has no hook decisions\n`);
-        for (const e of events) io.stdout(`${traceLine(e)}\n`);
+        for (const e of events) io.stdout(`${traceLine(e, values.debug)}\n`);
         return Exit.OK;
       }
       case 'prune': {
@@ -115,11 +118,24 @@ function timeline(s: StepRecord): string {
   return `${time}  ${s.status.padEnd(9)} ${s.path}  (${s.kind}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''}${ms !== undefined ? `, ${ms} ms` : ''})${err}`;
 }
 
-function traceLine(e: UniversalEvent): string {
-  const d = e.data as { hookId?: string; point?: string; action?: string; ms?: number; path?: string; error?: { code: string; message: string } };
+function traceLine(e: UniversalEvent, debug = false): string {
+  const d = e.data as { hookId?: string; point?: string; action?: string; ms?: number; path?: string; error?: { code: string; message: string }; result?: unknown; input?: unknown; output?: unknown };
   const base = `${e.time.slice(11, 23)}  #${e.seq}  ${(d.point ?? '').padEnd(18)} ${(d.hookId ?? '').padEnd(20)}`;
   if (e.type === 'hook.failed') return `${base} FAILED ${d.error ? `${d.error.code}: ${d.error.message}` : ''}  ${d.ms ?? 0} ms${d.path ? `  @ ${d.path}` : ''}`;
-  return `${base} ${(d.action ?? '').padEnd(9)} ${String(d.ms ?? 0).padStart(8)} ms${d.path ? `  @ ${d.path}` : ''}`;
+  if (e.type === 'hook.debug') {
+    let line = `${base} ${'input'.padEnd(9)} ${''.padStart(11)}${d.path ? `  @ ${d.path}` : ''}  input=${compact(d.input)}`;
+    if (d.output !== undefined) line += `  output=${compact(d.output)}`;
+    if (d.error !== undefined) line += `  error=${d.error.code}: ${d.error.message}`;
+    return line;
+  }
+  const line = `${base} ${(d.action ?? '').padEnd(9)} ${String(d.ms ?? 0).padStart(8)} ms${d.path ? `  @ ${d.path}` : ''}`;
+  return debug && d.result !== undefined ? `${line}  result=${compact(d.result)}` : line;
+}
+
+/** One-line JSON, cut at 300 characters. */
+function compact(v: unknown): string {
+  const s = JSON.stringify(v) ?? 'undefined';
+  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }
 
 /** Sums numeric totals (and nested numeric objects) over the runs of one workflow. */

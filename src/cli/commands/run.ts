@@ -1,7 +1,8 @@
 /**
  * `hookflow run | resume | signal | cancel`: start or continue runs. The run id goes to stderr at
  * start, progress to stderr, the result to stdout (`--json`: `{runId, status, output, error}`);
- * `--events` streams every event as a JSON line on stdout before the result.
+ * `--events` streams every event as a JSON line on stdout before the result; `--metrics` prints the
+ * metrics summary (the `metrics` built-in) to stderr after it.
  * Exit codes: 0 completed, 1 failed or cancelled, 2 invalid definition or usage, 3 suspended.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ const COMMON = {
   events: { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
+  metrics: { type: 'boolean', default: false },
 } as const;
 
 type Verb = 'run' | 'resume' | 'signal' | 'cancel';
@@ -49,6 +51,9 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
     engine = built.engine;
     const started = performance.now();
     const offs: Array<() => void> = [];
+    // The built-in metrics hook records every run of this engine; a workflow that also declares
+    // `use: metrics` is not counted twice (the first instance to see a run records it).
+    if (values.metrics) offs.push(await engine.use('metrics', { id: 'cli-metrics' }));
     if (!values.quiet && !values.events) offs.push(attachProgress(engine.bus, io.stderr, { color: io.isTTY }));
     if (values.events) {
       offs.push(engine.bus.subscribe('**', (ev: UniversalEvent) => io.stdout(`${JSON.stringify(ev)}\n`), { buffer: 100_000, overflow: 'block' }));
@@ -85,6 +90,7 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
     await engine.bus.drain();
     for (const off of offs) off();
     printResult(result, io, values.json, performance.now() - started);
+    if (values.metrics) io.stderr(`hookflow: metrics\n${engine.metrics().summary()}`);
     return exitOf(result);
   } catch (err) {
     return reportError(err, io, verbose);
@@ -97,9 +103,9 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
 function usageOf(verb: Verb): string {
   switch (verb) {
     case 'run':
-      return 'usage: hookflow run <file> [--input JSON | --input-file F] [--run-id ID] [--tools M.js] [--json] [--events] [--store S]';
+      return 'usage: hookflow run <file> [--input JSON | --input-file F] [--run-id ID] [--tools M.js] [--json] [--events] [--metrics] [--store S]';
     case 'resume':
-      return 'usage: hookflow resume <runId> [--store S] [--tools M.js] [--json]';
+      return 'usage: hookflow resume <runId> [--store S] [--tools M.js] [--json] [--metrics]';
     case 'signal':
       return 'usage: hookflow signal <runId> <name> [--data JSON] [--store S] [--tools M.js] [--json]';
     case 'cancel':

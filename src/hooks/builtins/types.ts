@@ -8,9 +8,10 @@ import type { Store } from '../../store/types.js';
 import type { TokenUsage } from '../../tools/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { CacheEntry, CacheStats } from '../../engine/core.js';
+import type { UniversalEvent } from '../../events/types.js';
 import type { BreakerSnapshot } from '../breaker.js';
 import type { HookInvoke } from '../registry.js';
-import type { HookContext, HookPoint } from '../types.js';
+import type { BreakerOptions, HookContext, HookPoint } from '../types.js';
 
 /** Per-run facilities a built-in may use (resolved from a HookContext's runId). */
 export interface BuiltinRunApi {
@@ -29,6 +30,11 @@ export interface BuiltinRunApi {
   fire(point: HookPoint, metadata: Record<string, unknown>): Promise<void>;
   /** Grants capabilities to tools of this run (security: `allowExec`). */
   grant(permissions: { exec?: boolean }): void;
+  /**
+   * Taps every event of this run synchronously, after redaction and before it is journaled (logging
+   * and metrics read step outcomes and hook decisions from here). Returns the untap function.
+   */
+  onEvent?(fn: (event: UniversalEvent) => void): () => void;
 }
 
 /** Engine services shared by every built-in instance. */
@@ -47,6 +53,10 @@ export interface BuiltinEnv {
   run(ctx: HookContext): BuiltinRunApi | undefined;
   /** Directory of definitions/ (pricing.yaml, hook sets, agents). */
   readonly definitionsDir: string | undefined;
+  /** The engine's randomness (retry jitter), injectable for deterministic tests. @default Math.random */
+  readonly random?: () => number;
+  /** What the engine knows about a registered tool (security: `fileArgs` to sandbox). */
+  tool?(name: string): { readonly fileArgs?: readonly string[] } | undefined;
 }
 
 /** What a built-in factory returns. */
@@ -57,6 +67,10 @@ export interface BuiltinHookSpec {
   /** Default order when the declaration has none (logging runs late, security early...). */
   order?: number;
   dispose?: () => void | Promise<void>;
+  /** Default per-call timeout (ms) when the declaration sets none (rate-limit waits longer than 1 s). */
+  timeout?: number;
+  /** Default breaker thresholds, overridden by the declaration's `breaker:`. */
+  breaker?: Partial<BreakerOptions>;
 }
 
 export interface BuiltinOptions {

@@ -1,0 +1,40 @@
+/** Tools and helpers shared by the built-in hook tests. */
+import type { ToolContext, ToolDefinition } from '../../../src/index.js';
+
+/** A tool that records the (fake) clock time of each call and returns its `key`. */
+export function stamper(name = 'test.stamp'): { tool: ToolDefinition; starts: Array<{ key: string; at: number }> } {
+  const starts: Array<{ key: string; at: number }> = [];
+  return {
+    starts,
+    tool: {
+      name,
+      run: (a: { key: string }) => {
+        starts.push({ key: a.key, at: Date.now() });
+        return a.key;
+      },
+    },
+  };
+}
+
+/** An LLM-like tool: reports `inputTokens`/`outputTokens` of `model` per call and returns the call number. */
+export function usageTool(name = 'llm.fake'): { tool: ToolDefinition; calls: number } {
+  const state: { tool: ToolDefinition; calls: number } = {
+    calls: 0,
+    tool: {
+      name,
+      run: (a: { model?: string; inputTokens?: number; outputTokens?: number }, ctx: ToolContext) => {
+        state.calls++;
+        ctx.reportUsage?.({ model: a.model ?? 'priced', inputTokens: a.inputTokens ?? 1000, outputTokens: a.outputTokens ?? 0 });
+        return state.calls;
+      },
+    },
+  };
+  return state;
+}
+
+/** `n` parallel branches, each calling `tool` with `key: b<i>`. */
+export function parallelBranches(n: number, tool: string, indent = '      '): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += `${indent}- id: b${i}\n${indent}  tool: ${tool}\n${indent}  with: { key: b${i} }\n`;
+  return out;
+}
