@@ -137,6 +137,7 @@ export interface HookRunnerOptions {
 
 export class HookRunner {
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** The run a breaker transition belongs to; set only around the synchronous breaker calls (see `on`). */
   private currentHost: HookHost | undefined;
 
   constructor(private readonly opts: HookRunnerOptions) {}
@@ -215,7 +216,7 @@ export class HookRunner {
       }
       if (!pass) return undefined;
     }
-    if (!breaker.allow()) {
+    if (!this.on(host, () => breaker.allow())) {
       if (inst.failure === 'closed') {
         const result: HookResult = { action: 'cancel', reason: `hook "${inst.id}" is switched off by its circuit breaker and fails closed` };
         host.emit('hook.decided', { hookId: inst.id, point, action: 'cancel', ms: 0, path: call.step?.path, result, breaker: 'open' }, call.causationId, inst.language);
@@ -223,8 +224,6 @@ export class HookRunner {
       }
       return undefined;
     }
-    const prevHost = this.currentHost;
-    this.currentHost = host;
     const timeoutMs = inst.timeoutMs ?? breaker.options.timeoutMs;
     const t0 = performance.now();
     let raw: unknown;
@@ -241,11 +240,10 @@ export class HookRunner {
       try {
         result = normalizeResult(raw, inst.id, point);
       } catch (err) {
-        breaker.record(ms, true);
-        this.currentHost = prevHost;
+        this.on(host, () => breaker.record(ms, true));
         throw err;
       }
-      breaker.record(ms, true);
+      this.on(host, () => breaker.record(ms, true));
       const data: Record<string, unknown> = { hookId: inst.id, point, action: result.action, ms: round(ms) };
       if (call.step) data.path = call.step.path;
       if (result.action !== 'continue') data.result = result.action === 'fork' ? serializable(result) : result;
@@ -254,23 +252,33 @@ export class HookRunner {
     } else {
       result = this.failed(host, inst, call, breaker, failure, ms);
     }
-    this.currentHost = prevHost;
     return result;
+  }
+
+  /**
+   * Runs a synchronous breaker operation with `host` as the run its transitions are reported to.
+   * Transitions happen only inside allow()/record(), so this stays exact when runs interleave.
+   */
+  private on<T>(host: HookHost, fn: () => T): T {
+    const prev = this.currentHost;
+    this.currentHost = host;
+    try {
+      return fn();
+    } finally {
+      this.currentHost = prev;
+    }
   }
 
   /** A failed or timed-out hook call: breaker, `hook.failed`, then skip (open) or cancel (closed). */
   private failed(host: HookHost, inst: HookInstance, call: PointCall, breaker: CircuitBreaker, failure: HookflowError, ms: number): HookResult | undefined {
-    const prevHost = this.currentHost;
-    this.currentHost = host;
     const point = call.point;
-    breaker.record(ms, false, failure.code === ErrorCode.TIMEOUT ? 'timeout' : failure.message);
+    this.on(host, () => breaker.record(ms, false, failure.code === ErrorCode.TIMEOUT ? 'timeout' : failure.message));
     host.emit('hook.failed', { hookId: inst.id, point, error: failure.toJSON(), ms: round(ms), path: call.step?.path, failure: inst.failure }, call.causationId, inst.language);
     let result: HookResult | undefined;
     if (inst.failure === 'closed') {
       result = { action: 'cancel', reason: `hook "${inst.id}" failed and fails closed: ${failure.message}` };
       host.emit('hook.decided', { hookId: inst.id, point, action: 'cancel', ms: round(ms), path: call.step?.path, result, attempt: call.attempt }, call.causationId, inst.language);
     }
-    this.currentHost = prevHost;
     return result;
   }
 }
