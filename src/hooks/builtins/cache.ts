@@ -59,6 +59,8 @@ export const cacheHook: BuiltinFactory = (opts, env) => {
       max: o.max,
       ...(o.ttl === undefined ? {} : { ttl: o.ttl }),
       perf: { now: () => env.clock.now() },
+      // Read the clock on every check (lru-cache otherwise caches "now" behind a 1 ms timer).
+      ttlResolution: 0,
       dispose: (_v, key, reason) => {
         if (reason !== 'evict') return;
         // Over this hook's budget: the entry leaves the engine cache (and the store) too.

@@ -1,4 +1,7 @@
 /** Tools and helpers shared by the built-in hook tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ToolContext, ToolDefinition } from '../../../src/index.js';
 
 /** A tool that records the (fake) clock time of each call and returns its `key`. */
@@ -37,4 +40,10 @@ export function parallelBranches(n: number, tool: string, indent = '      '): st
   let out = '';
   for (let i = 0; i < n; i++) out += `${indent}- id: b${i}\n${indent}  tool: ${tool}\n${indent}  with: { key: b${i} }\n`;
   return out;
+}
+
+/** A temporary directory removed by `cleanup`. */
+export function tempDir(prefix = 'hookflow-builtins-'): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
