@@ -1,38 +1,52 @@
 /**
- * JSON encoding of stored values. Both stores keep JSON text, so a value reads back exactly as it
- * would from SQLite whichever store wrote it (Dates become ISO strings, `undefined` object members
- * disappear, `undefined` itself becomes SQL NULL).
+ * How stored values are kept. Both stores give values JSON semantics, so a value reads back the same
+ * whichever store wrote it (Dates become ISO strings, `undefined` object members disappear,
+ * `undefined` itself reads back as absent): SQLite keeps JSON text, the memory store keeps deep
+ * copies made by {@link jsonClone}, which equal a JSON round trip without building the text.
  */
 import { ErrorCode, HookflowError } from '../errors.js';
+import { jsonClone } from './json-clone.js';
 
 /** A value bound to or read from a SQL column. */
 export type SqlValue = string | number | null;
 
-/**
- * Serialises `value` for a JSON column; `undefined` (and anything JSON.stringify drops) becomes null.
- * Throws STORE when the value cannot be serialised (cycles, BigInt).
- */
-export function encodeJson(value: unknown, field: string): string | null {
+/** A store's representation of JSON values. `J` is what a row holds. */
+export interface Codec<J> {
+  /** What a row holds for "no value" (SQL NULL, or undefined in memory). */
+  readonly none: J;
+  /** Stores a value; `undefined` becomes `none`. Throws what JSON.stringify throws (cycles, BigInt). */
+  encode(value: unknown): J;
+  /** Reads back a stored value other than `none`. Throws when stored text is not JSON. */
+  decode(stored: J): unknown;
+}
+
+/** JSON text, for SQL columns. */
+export const TEXT_CODEC: Codec<string | null> = {
+  none: null,
+  encode: (value) => (value === undefined ? null : (JSON.stringify(value) ?? null)),
+  decode: (stored) => JSON.parse(stored as string) as unknown,
+};
+
+/** Deep copies with JSON semantics, for the memory store; copies are made on the way in and out. */
+export const CLONE_CODEC: Codec<unknown> = { none: undefined, encode: jsonClone, decode: jsonClone };
+
+/** Encodes with `codec`, turning a serialisation failure into STORE naming `field`. */
+export function encodeJson<J>(codec: Codec<J>, value: unknown, field: string): J {
   try {
-    return toJson(value);
+    return codec.encode(value);
   } catch (err) {
     throw notSerialisable(field, err);
   }
 }
 
-/** Parses a JSON column; SQL NULL reads as undefined. Throws STORE_CORRUPT on text that is not JSON. */
-export function decodeJson(text: string | null, field: string): unknown {
-  if (text === null) return undefined;
+/** Decodes with `codec` (`none` reads as undefined), turning unparsable text into STORE_CORRUPT naming `field`. */
+export function decodeJson<J>(codec: Codec<J>, stored: J, field: string): unknown {
+  if (stored === codec.none) return undefined;
   try {
-    return JSON.parse(text);
+    return codec.decode(stored);
   } catch (err) {
     throw corruptJson(field, err);
   }
-}
-
-/** JSON text of `value`, or null for `undefined` (and what JSON.stringify drops). Throws what JSON.stringify throws. */
-export function toJson(value: unknown): string | null {
-  return value === undefined ? null : (JSON.stringify(value) ?? null);
 }
 
 /** Whether `value` can be serialised (used to name the failing field once serialising failed). */
@@ -46,7 +60,7 @@ export function serialisable(value: unknown): boolean {
   }
 }
 
-/** STORE error for a value JSON.stringify rejected; `field` is formatted only on this failure path. */
+/** STORE error for a value JSON rejected; callers build `field` only on this failure path. */
 export function notSerialisable(field: string, err: unknown): HookflowError {
   return new HookflowError(
     ErrorCode.STORE,
@@ -74,4 +88,8 @@ export function missing(field: string, value: unknown): HookflowError {
 export function required<T>(value: T | null | undefined, field: string): T {
   if (value === null || value === undefined) throw missing(field, value);
   return value;
+}
+
+export function isNil(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
 }

@@ -1,16 +1,18 @@
 /**
  * In-memory Store for tests and short-lived embedded runs. It keeps the same rows as the SQLite
- * store (values as JSON text), which deep-copies everything crossing the boundary and makes a value
- * read back exactly as SQLite would return it, so a test passing on memory also passes on SQLite.
+ * store, holding deep copies with JSON semantics (json-clone.ts) where SQLite holds JSON text: values
+ * are copied on the way in and out, and read back exactly as SQLite would return them, so a test
+ * passing on memory also passes on SQLite. (structuredClone would keep Dates, Maps and undefined
+ * members that SQLite loses, and costs several times more.)
  */
 import type { UniversalEvent } from '../events/types.js';
+import { definitionMismatch, duplicateSeq, runExists, runNotFound, storeClosed } from './errors.js';
+import { CLONE_CODEC, decodeJson, encodeJson } from './json.js';
 import { normalizeEventQuery, normalizeRunFilter, pruneCutoff, typeSelected } from './query.js';
 import {
   eventToRow,
   FINISHED_STATUSES,
   maxSeq,
-  patchMask,
-  RUN_PATCH_FIELDS,
   rowToEvent,
   rowToRun,
   rowToSignal,
@@ -18,14 +20,19 @@ import {
   runToRow,
   signalToRow,
   stepToRow,
-  type EventRow,
-  type RunRow,
-  type SignalRow,
-  type StepRow,
+  type EventRow as Rows,
+  type RunRow as RunRows,
+  type SignalRow as SignalRows,
+  type StepRow as StepRows,
 } from './rows.js';
-import { decodeJson, encodeJson, type SqlValue } from './json.js';
-import { definitionMismatch, duplicateSeq, runExists, runNotFound, storeClosed } from './errors.js';
+import { patchIndex, patchMask, patchValues, RUN_PATCH_FIELDS } from './run-patch.js';
 import type { CommitBatch, EventQuery, RunFilter, RunRecord, SignalRecord, StepRecord, Store } from './types.js';
+
+type RunRow = RunRows<unknown>;
+type EventRow = Rows<unknown>;
+type StepRow = StepRows<unknown>;
+type SignalRow = SignalRows<unknown>;
+const CODEC = CLONE_CODEC;
 
 /** Options shared by the store implementations. */
 export interface StoreOptions {
@@ -43,10 +50,10 @@ interface RunEntry {
   signals: SignalRow[];
 }
 
-const LAST_SEQ_BIT = 1 << RUN_PATCH_FIELDS.findIndex((f) => f.key === 'lastSeq');
+const LAST_SEQ_BIT = 1 << patchIndex('lastSeq');
 
 interface MetaEntry {
-  value: string | null;
+  value: unknown;
   expiresAt: number | null;
 }
 
@@ -68,7 +75,7 @@ export class MemoryStore implements Store {
 
   createRun(run: RunRecord): void {
     this.live();
-    const row = runToRow(run);
+    const row = runToRow(run, CODEC);
     const pinned = this.definitions.get(row.definition_hash);
     if (pinned !== undefined && pinned !== row.definition_text) throw definitionMismatch(row.id, row.definition_hash);
     if (this.runs.has(row.id)) throw runExists(row.id);
@@ -114,7 +121,7 @@ export class MemoryStore implements Store {
       eventRows = new Array<EventRow>(events.length);
       let prev = entry.events.length > 0 ? (entry.events[entry.events.length - 1] as EventRow).seq : 0;
       for (let i = 0; i < events.length; i++) {
-        const row = eventToRow(runId, events[i] as UniversalEvent);
+        const row = eventToRow(runId, events[i] as UniversalEvent, CODEC);
         if (row.seq <= prev) sorted = false;
         prev = row.seq;
         eventRows[i] = row;
@@ -122,15 +129,10 @@ export class MemoryStore implements Store {
       if (!sorted) checkNoDuplicates(runId, entry.events, eventRows);
     }
     let patchMaskBits = 0;
-    let patchValues: SqlValue[] | undefined;
+    let values: unknown[] | undefined;
     if (patch !== undefined) {
       patchMaskBits = patchMask(patch, runId);
-      patchValues = [];
-      for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
-        if ((patchMaskBits & (1 << i)) === 0) continue;
-        const field = RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number];
-        patchValues.push(field.encode(patch[field.key], runId));
-      }
+      values = patchValues(patch, patchMaskBits, runId, CODEC);
     }
     let stepRows: StepRow[] | undefined;
     if (hasSteps) {
@@ -143,18 +145,18 @@ export class MemoryStore implements Store {
         firstSeq = Math.max(stored, journalTop(entry.events));
       }
       stepRows = new Array<StepRow>(steps.length);
-      for (let i = 0; i < steps.length; i++) stepRows[i] = stepToRow(runId, steps[i] as StepRecord, firstSeq);
+      for (let i = 0; i < steps.length; i++) stepRows[i] = stepToRow(runId, steps[i] as StepRecord, firstSeq, CODEC);
     }
 
     if (eventRows !== undefined) {
       for (const row of eventRows) entry.events.push(row);
       if (!sorted) entry.events.sort((a, b) => a.seq - b.seq);
     }
-    if (patchValues !== undefined) {
-      const row = entry.row as unknown as Record<string, SqlValue>;
+    if (values !== undefined) {
+      const row = entry.row as unknown as Record<string, unknown>;
       let v = 0;
       for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
-        if ((patchMaskBits & (1 << i)) !== 0) row[(RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number]).column] = patchValues[v++] as SqlValue;
+        if ((patchMaskBits & (1 << i)) !== 0) row[(RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number]).column] = values[v++];
       }
     }
     if (stepRows !== undefined) {
@@ -172,7 +174,7 @@ export class MemoryStore implements Store {
     if (entry === undefined) return [];
     const rows = [...entry.steps.values()];
     rows.sort((a, b) => a.first_seq - b.first_seq || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return rows.map(rowToStep);
+    return rows.map((row) => rowToStep(row, CODEC));
   }
 
   getEvents(runId: string, query?: EventQuery): UniversalEvent[] {
@@ -185,7 +187,7 @@ export class MemoryStore implements Store {
     for (let i = firstAtOrAfter(list, q.fromSeq); i < list.length; i++) {
       const row = list[i] as EventRow;
       if (!typeSelected(row.type, q.types)) continue;
-      out.push(rowToEvent(row));
+      out.push(rowToEvent(row, CODEC));
       if (out.length === q.limit) break;
     }
     return out;
@@ -209,7 +211,7 @@ export class MemoryStore implements Store {
 
   putSignal(signal: SignalRecord): void {
     this.live();
-    const row = signalToRow(signal);
+    const row = signalToRow(signal, CODEC);
     const entry = this.runs.get(row.run_id);
     if (entry === undefined) throw runNotFound(row.run_id);
     entry.signals.push({ id: ++this.signalId, ...row });
@@ -220,7 +222,7 @@ export class MemoryStore implements Store {
     const entry = this.runs.get(runId);
     if (entry === undefined) return [];
     const out: SignalRecord[] = [];
-    for (const row of entry.signals) if (name === undefined || row.name === name) out.push(rowToSignal(row));
+    for (const row of entry.signals) if (name === undefined || row.name === name) out.push(rowToSignal(row, CODEC));
     return out;
   }
 
@@ -233,12 +235,12 @@ export class MemoryStore implements Store {
       space.delete(key);
       return undefined;
     }
-    return decodeJson(item.value, `meta ${ns}/${key}`);
+    return decodeJson(CODEC, item.value, `meta ${ns}/${key}`);
   }
 
   putMeta(ns: string, key: string, value: unknown, expiresAt?: number | null): void {
     this.live();
-    const item: MetaEntry = { value: encodeJson(value, `meta ${ns}/${key}`), expiresAt: expiresAt ?? null };
+    const item: MetaEntry = { value: encodeJson(CODEC, value, `meta ${ns}/${key}`), expiresAt: expiresAt ?? null };
     let space = this.meta.get(ns);
     if (space === undefined) this.meta.set(ns, (space = new Map()));
     space.set(key, item);
@@ -255,7 +257,7 @@ export class MemoryStore implements Store {
       else keys.push(key);
     }
     keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return keys.map((key) => ({ key, value: decodeJson((space.get(key) as MetaEntry).value, `meta ${ns}/${key}`) }));
+    return keys.map((key) => ({ key, value: decodeJson(CODEC, (space.get(key) as MetaEntry).value, `meta ${ns}/${key}`) }));
   }
 
   prune(before: Date): number {
@@ -297,7 +299,7 @@ function journalTop(events: readonly EventRow[]): number {
 
 /** The run record with its head derived like SQLite's: the stored lastSeq or the journal's top seq, whichever is higher. */
 function readRun(entry: RunEntry): RunRecord {
-  const run = rowToRun(entry.row);
+  const run = rowToRun(entry.row, CODEC);
   run.lastSeq = Math.max(entry.row.last_seq, journalTop(entry.events));
   return run;
 }

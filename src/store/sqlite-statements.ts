@@ -3,17 +3,9 @@
  * depends on the call (run patches, event type filters) are built on first use and cached by shape.
  */
 import type Database from 'better-sqlite3';
-import type { SqlValue } from './json.js';
-import {
-  FINISHED_STATUSES,
-  patchMask,
-  RUN_PATCH_FIELDS,
-  type EventRow,
-  type RunPatch,
-  type RunRow,
-  type SignalRow,
-  type StepRow,
-} from './rows.js';
+import { TEXT_CODEC, type SqlValue } from './json.js';
+import { FINISHED_STATUSES, type EventRow, type RunRow, type SignalRow, type StepRow } from './rows.js';
+import { patchIndex, patchMask, patchValues, RUN_PATCH_FIELDS, type RunPatch } from './run-patch.js';
 
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -30,7 +22,7 @@ interface MetaRow {
  */
 const HEAD = (runs: string): string => `max(${runs}.last_seq, coalesce((SELECT max(seq) FROM events WHERE events.run_id = ${runs}.id), 0))`;
 /** `input` lives in run_inputs (see migration 2), so its bit is written by its own statement. */
-const INPUT_INDEX = RUN_PATCH_FIELDS.findIndex((f) => f.key === 'input');
+const INPUT_INDEX = patchIndex('input');
 const INPUT_BIT = 1 << INPUT_INDEX;
 /** Shape caches are bounded so that unusual call patterns cannot grow them without limit. */
 const MAX_CACHED_SHAPES = 128;
@@ -73,7 +65,7 @@ export class SqliteStatements {
   readonly listByStatus: Stmt<[string, number], RunRow>;
   readonly listByWorkflow: Stmt<[string, number], RunRow>;
   readonly listByStatusWorkflow: Stmt<[string, string, number], RunRow>;
-  readonly insertEvent: Stmt<[string, number, string, string, string, string, string | null, string, string | null]>;
+  readonly insertEvent: Stmt<[string, number, string, string, string, string, string | null, string | null, string | null]>;
   readonly upsertStep: Stmt<
     [string, string, number, string, string, string, number, string | null, string | null, string | null, string | null, string | null]
   >;
@@ -161,14 +153,13 @@ export class SqliteStatements {
   patchRun(runId: string, patch: RunPatch): number | undefined {
     const mask = patchMask(patch, runId);
     const shape = mask & ~INPUT_BIT;
-    const params: SqlValue[] = [];
+    const params = patchValues(patch, mask, runId, TEXT_CODEC) as SqlValue[];
     let input: SqlValue | undefined;
-    for (let i = 0; i < RUN_PATCH_FIELDS.length; i++) {
-      if ((mask & (1 << i)) === 0) continue;
-      const field = RUN_PATCH_FIELDS[i] as (typeof RUN_PATCH_FIELDS)[number];
-      const value = field.encode(patch[field.key], runId);
-      if (i === INPUT_INDEX) input = value;
-      else params.push(value);
+    if ((mask & INPUT_BIT) !== 0) {
+      // input is the first encoded value of the fields before it that are set: find its slot.
+      let slot = 0;
+      for (let i = 0; i < INPUT_INDEX; i++) if ((mask & (1 << i)) !== 0) slot++;
+      input = params.splice(slot, 1)[0] as SqlValue;
     }
     params.push(runId);
     let stmt = this.patches.get(shape);

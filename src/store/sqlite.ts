@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { ErrorCode, HookflowError } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
 import { definitionMismatch, duplicateSeq, runExists, runNotFound, storeClosed } from './errors.js';
-import { decodeJson, encodeJson } from './json.js';
+import { decodeJson, encodeJson, TEXT_CODEC } from './json.js';
 import type { StoreOptions } from './memory.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { normalizeEventQuery, normalizeRunFilter, pruneCutoff } from './query.js';
@@ -167,7 +167,7 @@ export class SqliteStore implements Store {
 
   createRun(run: RunRecord): void {
     try {
-      this.createTx.immediate(runToRow(run));
+      this.createTx.immediate(runToRow(run, TEXT_CODEC));
     } catch (err) {
       if (isSqliteCode(err, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw runExists(run.id);
       throw this.fail(err, `create run '${run.id}'`);
@@ -177,7 +177,7 @@ export class SqliteStore implements Store {
   getRun(runId: string): RunRecord | undefined {
     try {
       const row = this.st.getRun.get(runId);
-      return row === undefined ? undefined : rowToRun(row);
+      return row === undefined ? undefined : rowToRun(row, TEXT_CODEC);
     } catch (err) {
       throw this.fail(err, `read run '${runId}'`);
     }
@@ -194,7 +194,7 @@ export class SqliteStore implements Store {
           : f.workflow !== undefined
             ? this.st.listByWorkflow.all(f.workflow, f.limit)
             : this.st.listAll.all(f.limit);
-      return rows.map(rowToRun);
+      return rows.map((row) => rowToRun(row, TEXT_CODEC));
     } catch (err) {
       throw this.fail(err, 'list runs');
     }
@@ -212,7 +212,7 @@ export class SqliteStore implements Store {
 
   getSteps(runId: string): StepRecord[] {
     try {
-      return this.st.getSteps.all(runId).map(rowToStep);
+      return this.st.getSteps.all(runId).map((row) => rowToStep(row, TEXT_CODEC));
     } catch (err) {
       throw this.fail(err, `read the steps of run '${runId}'`);
     }
@@ -223,7 +223,7 @@ export class SqliteStore implements Store {
     try {
       if (q.limit === 0) return [];
       const rows = this.st.eventQuery(q.types).all(...eventParams(runId, q.fromSeq, q.types, q.limit)) as EventRow[];
-      return rows.map(rowToEvent);
+      return rows.map((row) => rowToEvent(row, TEXT_CODEC));
     } catch (err) {
       throw this.fail(err, `read the events of run '${runId}'`);
     }
@@ -248,7 +248,7 @@ export class SqliteStore implements Store {
 
   putSignal(signal: SignalRecord): void {
     try {
-      this.st.insertSignal.run(signalToRow(signal));
+      this.st.insertSignal.run(signalToRow(signal, TEXT_CODEC));
     } catch (err) {
       if (isSqliteCode(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw runNotFound(signal.runId);
       throw this.fail(err, `signal run '${signal.runId}'`);
@@ -258,7 +258,7 @@ export class SqliteStore implements Store {
   getSignals(runId: string, name?: string): SignalRecord[] {
     try {
       const rows: SignalRow[] = name === undefined ? this.st.getSignals.all(runId) : this.st.getSignalsByName.all(runId, name);
-      return rows.map(rowToSignal);
+      return rows.map((row) => rowToSignal(row, TEXT_CODEC));
     } catch (err) {
       throw this.fail(err, `read the signals of run '${runId}'`);
     }
@@ -275,7 +275,7 @@ export class SqliteStore implements Store {
           return undefined;
         }
       }
-      return decodeJson(row.value, `meta ${ns}/${key}`);
+      return decodeJson(TEXT_CODEC, row.value, `meta ${ns}/${key}`);
     } catch (err) {
       throw this.fail(err, `read meta ${ns}/${key}`);
     }
@@ -283,7 +283,7 @@ export class SqliteStore implements Store {
 
   putMeta(ns: string, key: string, value: unknown, expiresAt?: number | null): void {
     try {
-      this.st.putMeta.run(ns, key, encodeJson(value, `meta ${ns}/${key}`), expiresAt ?? null);
+      this.st.putMeta.run(ns, key, encodeJson(TEXT_CODEC, value, `meta ${ns}/${key}`), expiresAt ?? null);
     } catch (err) {
       throw this.fail(err, `write meta ${ns}/${key}`);
     }
@@ -296,7 +296,7 @@ export class SqliteStore implements Store {
       const out: Array<{ key: string; value: unknown }> = [];
       for (const row of this.st.listMeta.all(ns)) {
         if (row.expires_at !== null && row.expires_at <= now) continue;
-        out.push({ key: row.key, value: decodeJson(row.value, `meta ${ns}/${row.key}`) });
+        out.push({ key: row.key, value: decodeJson(TEXT_CODEC, row.value, `meta ${ns}/${row.key}`) });
       }
       return out;
     } catch (err) {
@@ -346,7 +346,7 @@ export class SqliteStore implements Store {
     if (hasEvents) {
       const insert = this.st.insertEvent;
       for (let i = 0; i < events.length; i++) {
-        const r = eventToRow(runId, events[i] as UniversalEvent);
+        const r = eventToRow(runId, events[i] as UniversalEvent, TEXT_CODEC);
         try {
           insert.run(r.run_id, r.seq, r.id, r.type, r.time, r.correlation_id, r.causation_id, r.source, r.data);
         } catch (err) {
@@ -359,7 +359,7 @@ export class SqliteStore implements Store {
     if (hasSteps) {
       const upsert = this.st.upsertStep;
       for (let i = 0; i < steps.length; i++) {
-        const r = stepToRow(runId, steps[i] as StepRecord, head);
+        const r = stepToRow(runId, steps[i] as StepRecord, head, TEXT_CODEC);
         upsert.run(r.run_id, r.path, r.first_seq, r.step_id, r.kind, r.status, r.attempt, r.output, r.error, r.started_at, r.ended_at, r.effects);
       }
     }
