@@ -476,6 +476,8 @@ export class Engine {
       await rs.flush();
       return { runId: rs.runId, status: rs.status, output: finalOutput, error: null };
     } catch (err) {
+      // A cancelled run whose last step suspended (e.g. a wait that never saw the abort) is cancelled, not suspended.
+      if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
       if (err instanceof Suspended) {
         await fireRun('run_suspend', rs.input, { metadata: { waiting: err.waiting } });
         const deadlines = err.waiting.map((w) => w.deadline).filter((d): d is number => d !== null);
@@ -485,7 +487,6 @@ export class Engine {
         await rs.flush();
         return { runId: rs.runId, status: rs.status, output: null, error: null };
       }
-      if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
       const e = toHookflowError(err, ErrorCode.INTERNAL);
       const info = e.toJSON();
       await fireRun('run_error', rs.input, { error: info });
