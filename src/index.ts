@@ -7,7 +7,8 @@ export { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from './err
 // Definitions
 export type * from './dsl/types.js';
 export { loadWorkflowFile, loadWorkflowText, validateWorkflowText, compileSteps, ValidationError, formatDiagnostic, type Diagnostic, type LoadOptions } from './dsl/load.js';
-export { compileTemplate } from './expr/compile.js';
+export { compileTemplate, evaluateCondition } from './expr/compile.js';
+export { toMermaid, toDot } from './dsl/graph.js';
 export type { ExprScope, StepView, Template } from './expr/types.js';
 
 // Hooks
@@ -38,3 +39,4 @@ export type { AgentDefinition, AgentState, Provider, ChatRequest, ChatResponse }
 // Utilities
 export { systemClock, type Clock } from './util/clock.js';
 export { parseDuration, formatDuration } from './util/duration.js';
+export { globMatch } from './util/glob.js';

@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { toDot, toMermaid } from '../../dsl/graph.js';
-import { formatDiagnostic, loadWorkflowFile, ValidationError } from '../../index.js';
+import { formatDiagnostic, loadWorkflowFile, toDot, toMermaid, ValidationError } from '../../index.js';
 import { Exit, type CliIO } from '../io.js';
 
 const USAGE = `Usage: hookflow graph <file> [--format mermaid|dot]

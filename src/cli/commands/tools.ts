@@ -3,8 +3,7 @@
  * description, input JSON Schema and output description.
  */
 import { parseArgs } from 'node:util';
-import { HookflowError, ToolRegistry, builtinTools, loadToolModule, type RegisteredTool } from '../../index.js';
-import { globMatch } from '../../util/glob.js';
+import { HookflowError, ToolRegistry, builtinTools, globMatch, loadToolModule, type RegisteredTool } from '../../index.js';
 import { Exit, type CliIO } from '../io.js';
 
 const USAGE = `Usage: hookflow tools list [<filter>] [--tools <module.js>]... [--json]
