@@ -11,7 +11,8 @@ export type {
   StepStatus,
   Store,
 } from './types.js';
-export { MemoryStore, type StoreOptions } from './memory.js';
+export { MemoryStore } from './memory.js';
+export type { StoreOptions } from './options.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export { DEFAULT_STORE_PATH, openStore, resolveStoreTarget, type StoreTarget } from './open.js';

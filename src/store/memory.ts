@@ -8,6 +8,7 @@
 import type { UniversalEvent } from '../events/types.js';
 import { definitionMismatch, duplicateSeq, runExists, runNotFound, storeClosed } from './errors.js';
 import { CLONE_CODEC, decodeJson, encodeJson } from './json.js';
+import type { StoreOptions } from './options.js';
 import { normalizeEventQuery, normalizeRunFilter, pruneCutoff, typeSelected } from './query.js';
 import {
   eventToRow,
@@ -34,11 +35,6 @@ type StepRow = StepRows<unknown>;
 type SignalRow = SignalRows<unknown>;
 const CODEC = CLONE_CODEC;
 
-/** Options shared by the store implementations. */
-export interface StoreOptions {
-  /** Epoch-ms clock used for meta expiry (inject a fake one in tests). @default Date.now */
-  now?: () => number;
-}
 
 interface RunEntry {
   row: RunRow;

@@ -9,7 +9,7 @@ import { ErrorCode, HookflowError } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
 import { definitionMismatch, duplicateSeq, runExists, runNotFound, storeClosed } from './errors.js';
 import { decodeJson, encodeJson, TEXT_CODEC } from './json.js';
-import type { StoreOptions } from './memory.js';
+import type { StoreOptions } from './options.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { normalizeEventQuery, normalizeRunFilter, pruneCutoff } from './query.js';
 import {
