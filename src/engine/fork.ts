@@ -109,13 +109,23 @@ async function runForkBranches(rs: RunState, origin: ForkOrigin, tag: string, br
   const suspends: Suspended[] = [];
   await runPool(branches.length, concurrency, async (k) => {
     const b = branches[k] as Branch;
-    const frame = childFrame(origin.frame, `${origin.path}${tag}[${k}]/`, undefined, b.bindings, rs.signal, forkedId);
+    const branchPath = `${origin.path}${tag}[${k}]`;
+    const startedId = rs.emit('branch.started', { path: origin.path, branch: branchPath, index: k, fork: true }, forkedId);
+    const frame = childFrame(origin.frame, `${branchPath}/`, undefined, b.bindings, rs.signal, startedId);
+    let status = 'completed';
     try {
       const out = await runSequence(rs, frame, b.steps);
       outputs[k] = out.output;
     } catch (err) {
-      if (err instanceof Suspended) suspends.push(err);
-      else failure ??= err;
+      if (err instanceof Suspended) {
+        status = 'suspended';
+        suspends.push(err);
+      } else {
+        status = 'failed';
+        failure ??= err;
+      }
+    } finally {
+      rs.emit('branch.completed', { path: origin.path, branch: branchPath, index: k, status, fork: true }, startedId);
     }
   });
   if (failure !== undefined) throw failure;

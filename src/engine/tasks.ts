@@ -235,7 +235,21 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
         return Promise.reject(new HookflowError(ErrorCode.SECURITY, `agent "${def.name}" may not call tool "${name}"; it may call: ${def.tools.join(', ') || '(none)'}`));
       }
       calls++;
-      return invokeTool(rs, run, name, args, signal, { agent: def.name, turn: meta.turn, callId: meta.callId || String(calls) });
+      const t0 = performance.now();
+      const callId = meta.callId || String(calls);
+      const done = (ok: boolean): void => {
+        rs.emit('tool.called', { path: run.path, tool: name, agent: def.name, turn: meta.turn, callId, ok, ms: Math.round((performance.now() - t0) * 1000) / 1000 }, run.frame.cause);
+      };
+      return invokeTool(rs, run, name, args, signal, { agent: def.name, turn: meta.turn, callId }).then(
+        (v) => {
+          done(true);
+          return v;
+        },
+        (e: unknown) => {
+          done(false);
+          throw e;
+        },
+      );
     },
     toolSpecs: (names) =>
       names.map((n) => {

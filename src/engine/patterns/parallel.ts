@@ -37,8 +37,10 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
       await recordNotStarted(rs, frame, b, frame.signal.reason);
       return;
     }
+    const target = { id: b.id, path: frame.prefix + b.id, kind: b.kind };
+    const startedId = rs.emit('branch.started', { path: run.path, branch: b.id, index: i }, run.frame.cause);
+    let status = 'completed';
     try {
-      const target = { id: b.id, path: frame.prefix + b.id, kind: b.kind };
       let output: unknown;
       let done = false;
       if (before) {
@@ -50,7 +52,8 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
         }
       }
       if (!done) {
-        const out = await executeStep(rs, frame, b, 1);
+        // A frame per branch so the branch's events are caused by its branch.started.
+        const out = await executeStep(rs, { ...frame, cause: startedId }, b, 1);
         if (out.redirect !== undefined) {
           throw new HookflowError(ErrorCode.HOOK_RESULT_INVALID, `redirect to "${out.redirect}" cannot leave parallel branch "${b.id}": the target must be in the same or an enclosing sequence of the branch`, { step: target.path, retryable: false });
         }
@@ -65,14 +68,18 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
       outputs[i] = output;
     } catch (err) {
       if (err instanceof Suspended) {
+        status = 'suspended';
         (suspends ??= []).push(err);
         return;
       }
+      status = err instanceof HookflowError && (err.code === ErrorCode.CANCELLED || err.code === ErrorCode.HOOK_CANCELLED) ? 'cancelled' : 'failed';
       if (failure === undefined || (!step.failFast && i < failure.index)) failure = { index: i, error: err };
       if (ac && !ac.signal.aborted) {
         state = ParallelLifecycle.next(state, 'BRANCH_FAILED');
         ac.abort(new HookflowError(ErrorCode.CANCELLED, `cancelled because sibling branch "${b.id}" failed (failFast)`, { retryable: false }));
       }
+    } finally {
+      rs.emit('branch.completed', { path: run.path, branch: b.id, index: i, status }, startedId);
     }
   });
   unlink?.();
