@@ -18,7 +18,7 @@ export { HookRegistry, type HookTapFacade, type HookInstance } from './hooks/reg
 export { DEFAULT_BREAKER, type BreakerSnapshot, type BreakerState } from './hooks/breaker.js';
 export { composite, type CompositeMode } from './hooks/composites.js';
 export { compositeHook } from './hooks/composite-registration.js';
-export { BUILTIN_HOOKS, MetricsRegistry, metricsOf, createRedactor, redactSecrets, isSecretKey, backoff, isTransient, parseRate } from './hooks/builtins/index.js';
+export { BUILTIN_HOOKS, MetricsRegistry, metricsOf, createRedactor, redactSecrets, isSecretKey, REDACTED, SECRET_PATTERNS, backoff, isTransient, parseRate } from './hooks/builtins/index.js';
 export type { MetricFamily, MetricType, Labels, HistogramValue, RedactOptions, Backoff, Rate, CostTotals } from './hooks/builtins/index.js';
 export type { BuiltinFactory, BuiltinEnv, BuiltinRunApi, BuiltinHookSpec } from './hooks/builtins/types.js';
 

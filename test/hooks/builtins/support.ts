@@ -47,3 +47,14 @@ export function tempDir(prefix = 'hookflow-builtins-'): { path: string; cleanup(
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/** Fake credentials in the formats the redactor knows, assembled so the source holds none verbatim. */
+export const FAKE = {
+  openai: ['sk', 'proj', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4'].join('-'),
+  anthropic: ['sk', 'ant', 'api03', 'x'.repeat(40)].join('-'),
+  aws: 'AKIA' + 'ABCDEFGHIJKLMNOP',
+  github: 'ghp' + '_' + 'a1'.repeat(18),
+  jwt: ['eyJhbGciOiJIUzI1NiJ9', 'eyJzdWIiOiIxMjM0NTY3ODkwIn0', 'dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'].join('.'),
+  bearer: 'opaque-bearer-' + 'z9'.repeat(8),
+  plain: 'hunter2-but-longer',
+};
