@@ -3,7 +3,7 @@
  * (fork → branches → steps, retry → the failed attempt), the same envelope on the bus and in the journal.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { UniversalEvent } from '../../src/index.js';
+import { loadWorkflowText, type UniversalEvent } from '../../src/index.js';
 import { harness, wf } from '../helpers.js';
 
 function byId(events: UniversalEvent[]): Map<string, UniversalEvent> {
@@ -82,5 +82,48 @@ steps:
     expect(ev.data).toEqual({ id: 7 });
     expect(ev.source.language).toBe('yaml');
     expect(r.output).toMatchObject({ event: 'order.shipped', data: { id: 7 } });
+  });
+});
+
+describe('backpressure reaches the engine', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('a full `block` subscriber holds the run back until it consumes; drop policies never do', async () => {
+    const h = harness();
+    const seen: string[] = [];
+    h.engine.bus.subscribe(
+      'step.completed',
+      async (e) => {
+        await new Promise((r) => setTimeout(r, 100));
+        seen.push((e.data as { path: string }).path);
+      },
+      { buffer: 1, overflow: 'block' },
+    );
+    const steps = Array.from({ length: 6 }, (_, i) => `  - id: s${i}\n    tool: test.echo\n    with: { value: ${i} }\n`).join('');
+    let finished = false;
+    const p = h.run(wf(`steps:\n${steps}`)).then((r) => {
+      finished = true;
+      return r;
+    });
+    await vi.advanceTimersByTimeAsync(150);
+    // The subscriber handled at most 2 events; the run cannot have raced through all six steps.
+    expect(finished).toBe(false);
+    expect(h.calls['test.echo'] ?? 0).toBeLessThan(6);
+    await vi.advanceTimersByTimeAsync(1000);
+    const r = await p;
+    expect(r.status).toBe('completed');
+    expect(seen).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+  });
+
+  it('a slow drop-oldest subscriber does not slow the run', async () => {
+    const h = harness();
+    h.engine.bus.subscribe('step.*', () => new Promise((r) => setTimeout(r, 1000)), { buffer: 2, overflow: 'drop-oldest' });
+    const steps = Array.from({ length: 20 }, (_, i) => `  - id: s${i}\n    tool: test.echo\n    with: { value: ${i} }\n`).join('');
+    // No timer is advanced: the subscriber never finishes its first event while the run goes on.
+    const r = await h.engine.run(loadWorkflowText(wf(`steps:\n${steps}`), '/virtual/drop.yaml'), {});
+    expect(r.status).toBe('completed');
+    const stats = h.engine.bus.stats().find((s) => s.pattern === 'step.*');
+    expect(stats?.dropped).toBeGreaterThan(30);
   });
 });
