@@ -37,7 +37,7 @@ function newStore(): string {
 
 function hookflow(args: string[], store = newStore()): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.HOOKFLOW_STORE;
     const child = spawn(process.execPath, [bin, ...args, '--store', store], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
