@@ -5,12 +5,13 @@
 import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import type { TokenUsage } from '../tools/types.js';
 import { isoTime } from '../util/iso.js';
-import { ErrorCode, HookflowError, type ErrorInfo } from '../errors.js';
+import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
 import type { ExprScope } from '../expr/types.js';
 import type { HookInstance } from '../hooks/registry.js';
 import type { Decision, HookHost, PointCall } from '../hooks/runner.js';
 import type { HookPoint, HookResult } from '../hooks/types.js';
+import { isPlainObject } from '../util/merge.js';
 import type { CommitBatch, RunRecord, RunStatus, SignalRecord, StepRecord } from '../store/types.js';
 import { createActor } from 'xstate';
 import { runMachine } from './machines.js';
@@ -93,6 +94,8 @@ export class RunState implements HookHost {
   private flushing: Promise<void> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private flushError: unknown;
+  /** Set once a state-save hook refused a save or failed: the run stops and the journal is completed without them. */
+  private saveHooksOff = false;
   private readonly decisionCursor = new Map<string, number>();
 
   constructor(init: RunStateInit) {
@@ -231,7 +234,7 @@ export class RunState implements HookHost {
   private writeSync(): boolean {
     if (this.flushing !== undefined || this.pressure !== undefined || this.flushError !== undefined) return false;
     const hooks = this.saveHooks ?? this.workflowHooks;
-    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) return false;
+    if (!this.saveHooksOff && (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks))) return false;
     const batch = this.takeBatch();
     if (batch === undefined) return true;
     const w = this.core.store.commit(this.runId, batch);
@@ -281,7 +284,7 @@ export class RunState implements HookHost {
     const hooks = this.saveHooks ?? this.workflowHooks;
     const batch = this.takeBatch();
     if (batch === undefined) return;
-    if (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks)) {
+    if (!this.saveHooksOff && (this.hasHooks('before_state_save', hooks) || this.hasHooks('after_state_save', hooks))) {
       await this.commitWithHooks(batch, hooks);
       return;
     }
@@ -289,17 +292,61 @@ export class RunState implements HookHost {
     if (w) await w;
   }
 
+  /**
+   * A journal write wrapped by the state-save hooks. before_state_save: `modify` patches the batch,
+   * `cancel` stops the run. after_state_save sees the rows as written (`{seq, events, run, steps}`);
+   * `modify`/`replace` of that output are written back (run-row patch and step upserts) in a second
+   * transaction. Events are append-only and cannot be changed after the fact.
+   */
   private async commitWithHooks(batch: CommitBatch, hooks: readonly HookInstance[]): Promise<void> {
-    const d = await this.fire(hooks, { point: 'before_state_save', attempt: 1, input: batch, hooks: [] });
+    let d: Decision;
+    try {
+      d = await this.fire(hooks, { point: 'before_state_save', attempt: 1, input: batch, hooks: [] });
+    } catch (err) {
+      await this.stopForSave(toHookflowError(err, ErrorCode.HOOK_FAILED), false, batch);
+      return;
+    }
     let toWrite = batch;
     if (d.action === 'modify') toWrite = d.input as CommitBatch;
     else if (d.action === 'cancel') {
-      // A cancelled save is refused loudly: losing journal data silently is never acceptable.
-      throw new HookflowError(ErrorCode.HOOK_CANCELLED, `state save cancelled by hook "${d.hookId}": ${(d.result as { reason?: string }).reason ?? ''}`, { retryable: false });
+      const reason = (d.result as { reason?: string }).reason ?? '';
+      await this.stopForSave(new HookflowError(ErrorCode.HOOK_CANCELLED, `state save cancelled by hook "${d.hookId}" at before_state_save: ${reason}`, { retryable: false }), true, batch);
+      return;
     }
     const w = this.core.store.commit(this.runId, toWrite);
     if (w) await w;
-    await this.fire(hooks, { point: 'after_state_save', attempt: 1, input: toWrite, output: { seq: this.seq }, hooks: [] });
+    const saved = { seq: toWrite.run?.lastSeq ?? this.seq, events: toWrite.events?.length ?? 0, run: toWrite.run ?? {}, steps: toWrite.steps ?? [] };
+    let a: Decision;
+    try {
+      a = await this.fire(hooks, { point: 'after_state_save', attempt: 1, input: toWrite, output: saved, hooks: [] });
+    } catch (err) {
+      await this.stopForSave(toHookflowError(err, ErrorCode.HOOK_FAILED), false, undefined);
+      return;
+    }
+    if (a.action !== 'modify' && a.action !== 'replace') return;
+    const value = a.action === 'modify' ? a.output : (a.result as { value: unknown }).value;
+    const rewrite: CommitBatch = {};
+    if (isPlainObject(value) && isPlainObject(value.run)) rewrite.run = value.run as CommitBatch['run'];
+    if (isPlainObject(value) && Array.isArray(value.steps)) rewrite.steps = value.steps as StepRecord[];
+    if (rewrite.run === undefined && rewrite.steps === undefined) return;
+    const w2 = this.core.store.commit(this.runId, rewrite);
+    if (w2) await w2;
+  }
+
+  /**
+   * A state-save hook refused a save (`cancel`) or failed (e.g. an invalid result): the run stops —
+   * cancelled, or failed with that error — and the journal is completed without the state-save hooks,
+   * starting with `unsaved`: a journal with gaps could neither be resumed nor traced.
+   */
+  private async stopForSave(err: HookflowError, cancel: boolean, unsaved: CommitBatch | undefined): Promise<void> {
+    this.saveHooksOff = true;
+    if (!this.signal.aborted) {
+      if (cancel) this.cancelReason ??= err.message;
+      this.controller.abort(err);
+    }
+    if (unsaved === undefined) return;
+    const w = this.core.store.commit(this.runId, unsaved);
+    if (w) await w;
   }
 
   /** Stops the backstop flush timer (the run has ended and flushed). */
