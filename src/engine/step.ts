@@ -470,7 +470,9 @@ class StepRun {
       ? { path: this.path, stepId: step.id, reason: e.message, code: e.code, attempt: this.attemptNo }
       : { path: this.path, stepId: step.id, error: view.error, attempt: this.attemptNo };
     const failId = rs.emit(type, data, this.startId ?? this.frame.cause);
-    const runAborted = this.frame.signal.aborted && rs.signal.aborted;
+    // Cancelled from above (run cancel, a failFast sibling, a failed forEach iteration, an enclosing
+    // timeout) is not this step's failure: its catch/onError must not run (they would act on an aborted signal).
+    const runAborted = this.frame.signal.aborted;
     if (step.catch !== undefined && !runAborted) {
       const scope = { error: view.error };
       const frame = childFrame(this.frame, `${this.path}!catch/`, stepHooks(rs, step), scope, this.frame.signal, failId);
