@@ -117,6 +117,33 @@ describe('timeout', () => {
     expect(p.calls.map((c) => [c.key, c.aborted ?? false])).toEqual([['a', false], ['b', true]]);
   });
 
+  it('an enclosing timeout is not caught by the catch of the step it interrupts; the enclosing step\'s catch handles it', async () => {
+    const p = probe();
+    const h = harness({ tools: [p.tool] });
+    const run = h.run(wf(`steps:
+  - id: block
+    timeout: 100
+    catch:
+      - id: outer_handler
+        tool: test.echo
+        with: { value: "\${ 'outer caught ' & error.code }" }
+    steps:
+      - id: inner
+        tool: probe.work
+        with: { key: inner, ms: 1000 }
+        onError: continue
+        catch:
+          - id: inner_handler
+            tool: test.echo
+            with: { value: inner caught }
+`));
+    await vi.advanceTimersByTimeAsync(100);
+    const r = await run;
+    expect(r).toMatchObject({ status: 'completed', output: 'outer caught TIMEOUT' });
+    expect(pathsOf(h.events, 'step.started')).not.toContain('block/inner!catch/inner_handler');
+    expect(p.calls[0]).toMatchObject({ aborted: true, abortCode: 'TIMEOUT' });
+  });
+
   it('defaults.timeout applies to task steps, not to composite steps', async () => {
     const p = probe();
     const h = harness({ tools: [p.tool] });

@@ -113,6 +113,35 @@ describe('parallel pattern', () => {
     expect(steps.find((s) => s.path === 'fan/slow')?.status).toBe('cancelled');
   });
 
+  it('failFast: a cancelled sibling does not run its catch steps nor recover through onError', async () => {
+    const p = probe();
+    const h = harness({ tools: [p.tool] });
+    const run = h.run(wf(`steps:
+  - id: fan
+    failFast: true
+    parallel:
+      - id: slow
+        tool: probe.work
+        with: { key: slow, ms: 1000 }
+        catch:
+          - id: compensate
+            set: { compensated: true }
+      - id: slow2
+        tool: probe.work
+        with: { key: slow2, ms: 1000 }
+        onError: continue
+      - id: bad
+        tool: probe.work
+        with: { key: bad, ms: 10, fail: E_BAD }
+`));
+    await vi.advanceTimersByTimeAsync(10);
+    const r = await run;
+    expect(r.error).toMatchObject({ code: 'E_BAD', step: 'fan/bad' });
+    expect(pathsOf(h.events, 'step.started')).not.toContain('fan/slow!catch/compensate');
+    const steps = await h.engine.store.getSteps(r.runId);
+    expect(steps.map((s) => `${s.path}:${s.status}`).sort()).toEqual(['fan/bad:failed', 'fan/slow2:cancelled', 'fan/slow:cancelled', 'fan:failed']);
+  });
+
   it('without failFast every branch finishes and the first failure by branch order fails the step', async () => {
     const p = probe();
     const h = harness({ tools: [p.tool] });
