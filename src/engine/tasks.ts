@@ -335,12 +335,16 @@ async function runWait(rs: RunState, run: StepRun, step: WaitStep, signal: Abort
     await sleep(clock, Math.max(0, wakeAt - clock.now()), signal);
     return null;
   }
+  const deadline = typeof prior?.deadline === 'number' ? prior.deadline : spec.timeout !== undefined ? clock.now() + spec.timeout : null;
   const got = rs.takeSignal(spec.signal);
   if (got !== undefined) {
-    run.addEffect('signal', spec.signal);
-    return got.data;
+    if (deadline === null || !arrivedAfter(rs, spec.signal, got.index, deadline)) {
+      run.addEffect('signal', spec.signal);
+      return got.data;
+    }
+    // Sent after the wait had timed out: the timeout stands, whenever the run is looked at; the signal stays for a later wait.
+    rs.signalCursor.set(spec.signal, got.index);
   }
-  const deadline = typeof prior?.deadline === 'number' ? prior.deadline : spec.timeout !== undefined ? clock.now() + spec.timeout : null;
   if (deadline !== null && clock.now() >= deadline) {
     throw new HookflowError(ErrorCode.SIGNAL_TIMEOUT, `wait "${step.id}": no "${spec.signal}" signal within ${spec.timeout} ms`, { step: run.path });
   }
@@ -348,6 +352,12 @@ async function runWait(rs: RunState, run: StepRun, step: WaitStep, signal: Abort
   rs.emit('step.suspended', { path: run.path, stepId: step.id, signal: spec.signal, deadline }, run.frame.cause);
   rs.commit([run.record('suspended')], { wakeAt: deadline });
   throw new Suspended([{ path: run.path, signal: spec.signal, deadline }]);
+}
+
+/** Whether the `index`-th signal named `name` was sent after `deadline` (epoch ms). */
+function arrivedAfter(rs: RunState, name: string, index: number, deadline: number): boolean {
+  const sent = rs.signals.filter((s) => s.name === name)[index]?.createdAt;
+  return sent !== undefined && Date.parse(sent) > deadline;
 }
 
 async function runEmit(rs: RunState, run: StepRun, step: EmitStep): Promise<unknown> {
