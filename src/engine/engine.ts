@@ -524,15 +524,19 @@ export class Engine {
     if (suspends.length > 0) throw Suspended.merge(suspends);
   }
 
+  /** Whether a signal that one of the run's suspended waits is waiting for arrived and was not consumed. */
   private async hasPendingSignal(rs: RunState): Promise<boolean> {
     const steps = await this.store.getSteps(rs.runId);
-    const waiting = steps.filter((s) => s.status === 'suspended');
-    if (waiting.length === 0) return false;
-    const signals = await this.store.getSignals(rs.runId);
-    const names = new Set(waiting.map((s) => s.effects?.signal ?? ''));
-    void names;
+    const waiting = new Set(steps.filter((s) => s.status === 'suspended').map((s) => s.path));
+    if (waiting.size === 0) return false;
+    // Only the names being waited for count: any other signal would wake the run into the same suspension forever.
+    const names = new Set<string>();
+    for (const ev of await this.store.getEvents(rs.runId, { types: ['step.suspended'] })) {
+      const d = ev.data as { path?: string; signal?: string };
+      if (d.path !== undefined && d.signal !== undefined && waiting.has(d.path)) names.add(d.signal);
+    }
     const counts = new Map<string, number>();
-    for (const s of signals) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+    for (const s of await this.store.getSignals(rs.runId)) if (names.has(s.name)) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
     for (const [name, n] of counts) if (n > (rs.signalCursor.get(name) ?? 0)) return true;
     return false;
   }
