@@ -289,16 +289,19 @@ export class Engine {
       live.signals = await this.store.getSignals(runId);
       return { runId, status: 'running', output: null, error: null };
     }
-    if (run.status === 'suspended' || (run.owner && !isLocalOwnerAlive(run.owner)) || !run.owner) {
+    // Read again now that the signal is stored: an owner that suspended in between has already looked
+    // for pending signals, so deciding on the first read could strand this one.
+    const now = (await this.store.getRun(runId)) ?? run;
+    if (now.status === 'suspended' || (now.owner && !isLocalOwnerAlive(now.owner)) || !now.owner) {
       try {
         return await this.resume(runId);
       } catch (err) {
-        if (err instanceof HookflowError && err.code === ErrorCode.RUN_BUSY) return resultOf(run);
+        if (err instanceof HookflowError && err.code === ErrorCode.RUN_BUSY) return resultOf(now);
         throw err;
       }
     }
     // Another live process owns the run: it re-reads signals before it suspends.
-    return resultOf(run);
+    return resultOf(now);
   }
 
   /**
@@ -429,7 +432,15 @@ export class Engine {
         this.cancelTimer = undefined;
       }
     }
-    if (result.status === 'suspended' && (await this.hasPendingSignal(rs))) return this.resume(rs.runId);
+    if (result.status === 'suspended' && (await this.hasPendingSignal(rs))) {
+      try {
+        return await this.resume(rs.runId);
+      } catch (err) {
+        // The signaller (another process) claimed the run first and carries it on.
+        if (err instanceof HookflowError && err.code === ErrorCode.RUN_BUSY) return result;
+        throw err;
+      }
+    }
     return result;
   }
 
