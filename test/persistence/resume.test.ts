@@ -353,6 +353,69 @@ describe('suspension and signals across resumes', () => {
   });
 });
 
+describe('signal delivery', () => {
+  const waitFile = (): string =>
+    lab.file(`wait-${Math.random().toString(36).slice(2)}.yaml`, wf(`steps:
+  - id: approve
+    wait: { signal: go, timeout: 1h }
+  - id: after
+    tool: t.work
+    with: { value: "\${ steps.approve.output }" }
+`));
+
+  it('a signal nobody waits for leaves the run suspended (it does not wake it in a loop)', async () => {
+    const store = SqliteStore.open(lab.db('other'));
+    const engine = createEngine({ store, tools: plainTools() });
+    expect(await engine.run(waitFile(), {}, { runId: 'O' })).toMatchObject({ status: 'suspended' });
+    expect(await engine.signal('O', 'unrelated', 1)).toMatchObject({ status: 'suspended' });
+    expect(store.getEvents('O', { types: ['run.resumed'] })).toHaveLength(1);
+    expect(await engine.signal('O', 'go', 2)).toMatchObject({ status: 'completed', output: 2 });
+    await engine.close();
+    store.close();
+  });
+
+  it('a signal that arrives after the wait timed out does not satisfy it', async () => {
+    vi.useFakeTimers({ now: Date.parse('2030-01-01T00:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const store = SqliteStore.open(lab.db('late'));
+    const engine = createEngine({ store, tools: plainTools() });
+    expect(await engine.run(waitFile(), {}, { runId: 'L' })).toMatchObject({ status: 'suspended' });
+    vi.setSystemTime(Date.parse('2030-01-01T01:00:01Z'));
+    const r = await engine.signal('L', 'go', 'too late');
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT', step: 'approve' } });
+    await engine.close();
+    store.close();
+  });
+
+  it('a signal sent while the owner is suspending is not stranded', async () => {
+    const store = SqliteStore.open(lab.db('race'));
+    let aDone!: () => void;
+    const aFinished = new Promise<void>((r) => (aDone = r));
+    // Engine B's signal is stored only once engine A has finished suspending (and checked for signals),
+    // after B read the run while it was still running: the narrowest interleaving.
+    const slowSignals = new Proxy(store, {
+      get(target, key) {
+        if (key === 'putSignal') return async (s: Parameters<SqliteStore['putSignal']>[0]) => (await aFinished, target.putSignal(s));
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const b = createEngine({ store: slowSignals, tools: plainTools() });
+    let bResult: Promise<unknown> | undefined;
+    const a = createEngine({
+      store,
+      tools: plainTools(),
+      hooks: [{ id: 'send-now', at: 'run_suspend', run: () => void (bResult = b.signal('X', 'go', 'raced')) }],
+    });
+    const first = await a.run(waitFile(), {}, { runId: 'X' });
+    aDone();
+    expect(first.status).toBe('suspended');
+    expect(await bResult).toMatchObject({ status: 'completed', output: 'raced' });
+    await a.close();
+    await b.close();
+    store.close();
+  });
+});
+
 describe('resume refusals', () => {
   it('returns the stored result of a finished run, refuses unknown runs and runs owned by a live process', async () => {
     const file = lab.file('tiny.yaml', wf(`steps:
