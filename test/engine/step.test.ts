@@ -288,6 +288,22 @@ steps:
     expect(r.output).toEqual({ total: 110, seen: 10 });
   });
 
+  it('output and export work on composite steps too (result = the pattern output)', async () => {
+    const h = harness();
+    const r = await h.run(wf(`steps:
+  - id: fan
+    output: \${ result.x + result.y }
+    export: { sum: "\${ output * 10 }" }
+    parallel:
+      - { id: x, tool: test.echo, with: { value: 1 } }
+      - { id: y, tool: test.echo, with: { value: 2 } }
+  - id: show
+    tool: test.echo
+    with: { value: "\${ [steps.fan.output, vars.sum] }" }
+`));
+    expect(r.output).toEqual([3, 30]);
+  });
+
   it('export does not run when the step fails, even with catch or onError: continue', async () => {
     const h = harness();
     const r = await h.run(wf(`vars: { x: unset }

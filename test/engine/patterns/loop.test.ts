@@ -143,6 +143,27 @@ output: "\${ { 'l': steps.l.output, 'after': steps.after.output } }"
     expect(r.output).toEqual({ l: [1, 11, 21], after: 21 });
   });
 
+  it('nested loops: the outer `as` name stays visible; index is the innermost one', async () => {
+    const h = harness();
+    const r = await h.run(wf(`steps:
+  - id: grid
+    loop:
+      forEach: [a, b]
+      as: row
+      steps:
+        - id: cols
+          loop:
+            forEach: [1, 2]
+            as: col
+            steps:
+              - id: cell
+                tool: test.echo
+                with: { value: "\${ row & col & ':' & $string(index) }" }
+`));
+    expect(r.output).toEqual([['a1:0', 'a2:1'], ['b1:0', 'b2:1']]);
+    expect(pathsOf(h.events, 'step.completed').filter((p) => p.endsWith('cell'))).toEqual(['grid[0]/cols[0]/cell', 'grid[0]/cols[1]/cell', 'grid[1]/cols[0]/cell', 'grid[1]/cols[1]/cell']);
+  });
+
   it('max with onLimit: fail raises LOOP_LIMIT after max iterations', async () => {
     const h = harness();
     const r = await h.run(wf(`steps:
