@@ -88,6 +88,11 @@ function workflowCost(env: BuiltinEnv, workflow: string): WorkflowCost {
   return w;
 }
 
+/** Rounds away float noise (0.00046499999999999997) in what is stored; sums keep full precision. */
+function round(v: number): number {
+  return Math.round(v * 1e10) / 1e10;
+}
+
 function money(v: number): string {
   return `$${v.toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
@@ -102,13 +107,15 @@ export const costHook: BuiltinFactory = async (opts, env) => {
   const budget = o.budget ?? {};
 
   const describe = (e: NonNullable<RunCost['exceeded']>): string =>
-    `BUDGET_EXCEEDED: ${e.scope === 'run' ? 'run' : 'workflow'} cost ${money(e.usd)} is over the ${e.scope === 'run' ? 'perRun' : 'perWorkflow'} budget of ${money(e.budget)} (hook ${opts.id})`;
+    `${e.scope === 'run' ? 'run' : 'workflow'} cost ${money(e.usd)} is over the ${e.scope === 'run' ? 'perRun' : 'perWorkflow'} budget of ${money(e.budget)} (hook ${opts.id})`;
+  // A cancel is reported with code HOOK_CANCELLED (hooks.md), so its reason names the budget code.
+  const refusal = (e: NonNullable<RunCost['exceeded']>): HookResult => ({ action: 'cancel', reason: `${ErrorCode.BUDGET_EXCEEDED}: ${describe(e)}` });
 
   const exceed = (rc: RunCost, scope: 'run' | 'workflow', usd: number, limit: number): void => {
-    const e = { scope, usd, budget: limit };
+    const e = { scope, usd: round(usd), budget: limit };
     rc.exceeded = e;
-    rc.api.emit('budget.exceeded', { hookId: opts.id, scope, usd, budget: limit, currency: table.currency });
-    rc.pending = rc.api.fire('budget_exceeded', { hookId: opts.id, scope, usd, budget: limit, currency: table.currency }).catch((err: unknown) => {
+    rc.api.emit('budget.exceeded', { hookId: opts.id, ...e, currency: table.currency });
+    rc.pending = rc.api.fire('budget_exceeded', { hookId: opts.id, ...e, currency: table.currency }).catch((err: unknown) => {
       rc.api.emit('hook.failed', { hookId: opts.id, point: 'budget_exceeded', error: toHookflowError(err).toJSON() });
     });
   };
@@ -133,7 +140,9 @@ export const costHook: BuiltinFactory = async (opts, env) => {
     t.usd += c;
     t.byModel[u.model] = (t.byModel[u.model] ?? 0) + c;
     wf.usd += c;
-    rc.api.addTotals({ cost: { usd: t.usd, byModel: { ...t.byModel }, currency: t.currency } });
+    const byModel: Record<string, number> = {};
+    for (const [m, v] of Object.entries(t.byModel)) byModel[m] = round(v);
+    rc.api.addTotals({ cost: { usd: round(t.usd), byModel, currency: t.currency } });
     const tool = rc.toolAt.get(path);
     if (tool !== undefined) learned.add(tool);
     if (was !== undefined) throw new HookflowError(ErrorCode.BUDGET_EXCEEDED, describe(was), { retryable: false, details: { ...was } });
@@ -171,11 +180,11 @@ export const costHook: BuiltinFactory = async (opts, env) => {
       const e = rc.exceeded;
       switch (ctx.point) {
         case 'before_agent':
-          return e === undefined ? undefined : { action: 'cancel', reason: describe(e) };
+          return e === undefined ? undefined : refusal(e);
         case 'before_tool': {
           const tool = ctx.step?.tool ?? '';
           if (ctx.step?.kind === 'tool' && ctx.step.path !== undefined) rc.toolAt.set(ctx.step.path, tool);
-          return e !== undefined && isLlmTool(tool) ? { action: 'cancel', reason: describe(e) } : undefined;
+          return e !== undefined && isLlmTool(tool) ? refusal(e) : undefined;
         }
         default:
           return undefined;
