@@ -48,8 +48,11 @@ export function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
-/** Executes one step of a list. `visit` > 1 when a redirect brought the sequence back to it. */
-export function executeStep(rs: RunState, frame: Frame, step: StepDef, visit: number): Promise<Outcome> {
+/**
+ * Executes one step of a list. `visit` > 1 when a redirect brought the sequence back to it. `args`:
+ * arguments already evaluated (and patched) by a before_branch hook, used instead of evaluating `with`.
+ */
+export function executeStep(rs: RunState, frame: Frame, step: StepDef, visit: number, args?: { value: unknown }): Promise<Outcome> {
   const path = visit > 1 ? `${frame.prefix}${step.id}@${visit}` : frame.prefix + step.id;
   const view = new View();
   frame.scope.steps[step.id] = view;
@@ -58,7 +61,23 @@ export function executeStep(rs: RunState, frame: Frame, step: StepDef, visit: nu
   if (rec !== undefined && (RESTORABLE.has(rec.status) || rec.effects?.recovered === true)) {
     return Promise.resolve(restoreStep(rs, frame, step, rec, view));
   }
-  return new StepRun(rs, frame, step, path, view, rec).execute();
+  const run = new StepRun(rs, frame, step, path, view, rec);
+  if (args !== undefined) run.presetArgs = args;
+  return run.execute();
+}
+
+/** Whether a step kind takes arguments (`with:`), the input a `modify` at before_step/before_branch patches. */
+export function takesArgs(step: StepDef): boolean {
+  return step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow';
+}
+
+/** HOOK_RESULT_INVALID for a `modify` of a step that has no arguments (the patch would have no effect). */
+export function noArgsToPatch(d: Decision, point: HookPoint, step: StepDef, path: string): HookflowError {
+  return new HookflowError(
+    ErrorCode.HOOK_RESULT_INVALID,
+    `hook "${d.hookId}" at ${point} returned modify, but step "${step.id}" (${step.kind}) has no arguments to patch; modify there applies to tool, agent and workflow steps (hint: add a match: { kind: tool } or use replace/skip)`,
+    { step: path, retryable: false, details: { hookId: d.hookId, point, action: 'modify' } },
+  );
 }
 
 function restoreStep(rs: RunState, frame: Frame, step: StepDef, rec: StepRecord, view: View): Outcome {
@@ -107,6 +126,8 @@ class StepRun {
   private t0 = 0;
   /** Resumed in flight: hook retries already granted, and where the current policy round began. */
   private resumedBudgets: Map<string, number> | undefined;
+  /** Arguments evaluated and patched by a before_branch hook (see executeStep). */
+  presetArgs: { value: unknown } | undefined;
   private policyStart: number | undefined;
   private startedIso: string | undefined;
 
@@ -185,7 +206,8 @@ class StepRun {
         return await this.skip('when guard is false', 'when');
       }
       let input: unknown = null;
-      if (step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow') {
+      if (this.presetArgs !== undefined) input = this.presetArgs.value;
+      else if (step.kind === 'tool' || step.kind === 'agent' || step.kind === 'workflow') {
         // Constant arguments (the common case) are used as they are, without a microtask.
         input = step.with.constant ? step.with.value : await evalT(step.with, frame.scope, this.path);
       }
@@ -195,6 +217,7 @@ class StepRun {
           case 'continue':
             break;
           case 'modify':
+            if (!takesArgs(step)) throw noArgsToPatch(d, 'before_step', step, this.path);
             input = d.input;
             break;
           case 'cancel':

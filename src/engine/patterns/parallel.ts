@@ -8,7 +8,7 @@ import { ErrorCode, HookflowError, toHookflowError } from '../../errors.js';
 import { ParallelLifecycle } from '../machines.js';
 import type { RunState } from '../run-state.js';
 import { Suspended, type Outcome } from '../signals.js';
-import { cancelled, executeStep, recordNotStarted, type StepRun } from '../step.js';
+import { cancelled, evalT, executeStep, noArgsToPatch, recordNotStarted, takesArgs, truthy, type StepRun } from '../step.js';
 import { firePattern } from './hooks.js';
 import { runPool } from './pool.js';
 import { childController } from '../../util/abort.js';
@@ -43,17 +43,26 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
     try {
       let output: unknown;
       let done = false;
+      let args: { value: unknown } | undefined;
       if (before) {
-        const d = await firePattern(rs, run, 'before_branch', target, null, undefined, { branch: b.id, index: i });
+        // The branch's input is its arguments (tool/agent/workflow `with`), evaluated once here; not for a
+        // branch its own `when:` will skip (its arguments may not be computable then).
+        const off = b.when !== undefined && !truthy(await evalT(b.when, frame.scope, target.path));
+        const input = !off && (b.kind === 'tool' || b.kind === 'agent' || b.kind === 'workflow') ? await evalT(b.with, frame.scope, target.path) : null;
+        const d = await firePattern(rs, run, 'before_branch', target, input, undefined, { branch: b.id, index: i });
         if (d.action === 'cancel') throw cancelled(d, 'before_branch');
         if (d.action === 'replace') {
           output = (d.result as { value: unknown }).value;
           done = true;
         }
+        if (d.action === 'modify') {
+          if (!takesArgs(b)) throw noArgsToPatch(d, 'before_branch', b, target.path);
+          args = { value: d.input };
+        } else if (input !== null) args = { value: input };
       }
       if (!done) {
         // A frame per branch so the branch's events are caused by its branch.started.
-        const out = await executeStep(rs, { ...frame, cause: startedId }, b, 1);
+        const out = await executeStep(rs, { ...frame, cause: startedId }, b, 1, args);
         if (out.redirect !== undefined) {
           throw new HookflowError(ErrorCode.HOOK_RESULT_INVALID, `redirect to "${out.redirect}" cannot leave parallel branch "${b.id}": the target must be in the same or an enclosing sequence of the branch`, { step: target.path, retryable: false });
         }
