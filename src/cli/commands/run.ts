@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Engine, RunResult, UniversalEvent } from '../../index.js';
+import { isLocalOwnerAlive, type Engine, type RunResult, type Store, type UniversalEvent } from '../../index.js';
 import { engineFromFlags, parseJsonFlag, readJsonFile, reportError, usageError } from '../common.js';
 import { Exit, type CliIO } from '../io.js';
 import { attachProgress } from '../progress.js';
@@ -83,9 +83,14 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
         result = await engine.signal(positionals[0] as string, positionals[1] as string, data);
         break;
       }
-      case 'cancel':
-        result = await engine.cancel(positionals[0] as string, values.reason ?? 'cancelled from the CLI');
+      case 'cancel': {
+        const reason = values.reason ?? 'cancelled from the CLI';
+        result = await engine.cancel(positionals[0] as string, reason);
+        // Owned by another live process: the request is recorded and that process stops the run at its
+        // next check (every 500 ms); report the outcome rather than the request.
+        if (result.status === 'running') result = await awaitCancelled(engine, built.store, result.runId, reason, io);
         break;
+      }
     }
     await engine.bus.drain();
     for (const off of offs) off();
@@ -97,6 +102,28 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
   } finally {
     if (cancelOnSigint) process.removeListener('SIGINT', cancelOnSigint);
     await engine?.close();
+  }
+}
+
+/** How long `hookflow cancel` waits for another process to stop a run before reporting the request only. */
+const CANCEL_WAIT_MS = 10_000;
+
+/** Polls a run that another process was asked to cancel until it stops (or suspends, then cancels it here). */
+async function awaitCancelled(engine: Engine, store: Store, runId: string, reason: string, io: CliIO): Promise<RunResult> {
+  const until = Date.now() + CANCEL_WAIT_MS;
+  for (;;) {
+    const run = await store.getRun(runId);
+    if (run === undefined || run.status !== 'running') {
+      // It suspended (or its owner died) before seeing the request: now it can be cancelled from here.
+      if (run?.status === 'suspended') return engine.cancel(runId, reason);
+      return { runId, status: run?.status ?? 'cancelled', output: run?.output ?? null, error: run?.error ?? null };
+    }
+    if (run.owner && !isLocalOwnerAlive(run.owner)) return engine.cancel(runId, reason);
+    if (Date.now() >= until) {
+      io.stderr(`hookflow: cancellation of run ${runId} requested; ${run.owner ?? 'its owner'} has not stopped it yet and will at its next check\n`);
+      return { runId, status: 'running', output: null, error: null };
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
