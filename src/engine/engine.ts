@@ -27,7 +27,7 @@ import { HookRunner, type HookHost } from '../hooks/runner.js';
 import type { BreakerOptions, HookContext, HookMatch, HookPoint, HookRegistration, HookResult } from '../hooks/types.js';
 import { MemoryStore } from '../store/memory.js';
 import { defaultOwnerId, isLocalOwnerAlive } from '../store/open.js';
-import type { RunRecord, RunStatus, Store } from '../store/types.js';
+import type { RunRecord, RunStatus, StepRecord, Store } from '../store/types.js';
 import { ToolRegistry, builtinTools, loadToolModule } from '../tools/registry.js';
 import type { ToolDefinition } from '../tools/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -466,6 +466,9 @@ export class Engine {
         rs.commit(undefined, { status: 'running', input: rs.input, owner: this.owner });
         await rs.flush();
       } else {
+        // Hooks at state_restore / run_resume see the variables as they were when the run stopped (the
+        // walk below re-applies the same effects step by step, in the same order).
+        if (rs.replay) for (const rec of restoredVarsOrder(rs.replay)) Object.assign(rs.vars, rec.effects?.vars as Record<string, unknown>);
         await fireRun('state_restore', null, { metadata: { steps: rs.replay?.steps.size ?? 0 } });
         await fireRun('run_resume', rs.input, { metadata: { from: previous } });
         startId = rs.emit('run.resumed', { from: previous ?? 'running', steps: rs.replay?.steps.size ?? 0 });
@@ -708,6 +711,22 @@ function makeRunApi(rs: RunState): BuiltinRunApi {
       };
     },
   };
+}
+
+/** Records of a resumed run that wrote variables, in the order they ended (journal order on ties). */
+function restoredVarsOrder(replay: Replay): StepRecord[] {
+  const order = new Map<string, number>();
+  const withVars: StepRecord[] = [];
+  for (const rec of replay.steps.values()) {
+    order.set(rec.path, order.size);
+    if (rec.effects?.vars !== undefined && (rec.status === 'completed' || rec.effects.recovered === true)) withVars.push(rec);
+  }
+  return withVars.sort((a, b) => {
+    const ea = a.endedAt ?? '';
+    const eb = b.endedAt ?? '';
+    if (ea !== eb) return ea < eb ? -1 : 1;
+    return (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0);
+  });
 }
 
 function isFinished(s: RunStatus): boolean {
