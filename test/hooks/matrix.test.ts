@@ -746,7 +746,7 @@ ${hooks}
   - id: brittle
     at: after_step
     module: ./modules/throws.mjs
-    breaker: { consecutiveFailures: 1, coolDownMs: 0 }
+    breaker: { consecutiveFailures: 1, coolDownMs: 0, floorMs: 1m }
 steps:
   - id: one
     tool: test.echo
@@ -768,7 +768,7 @@ ${hooks}
   - id: brittle
     at: after_step
     module: ./modules/throws.mjs
-    breaker: { consecutiveFailures: 1, coolDownMs: 0 }
+    breaker: { consecutiveFailures: 1, coolDownMs: 0, floorMs: 1m }
 steps:
   - id: one
     tool: test.echo
