@@ -2,6 +2,7 @@
  * The state of one executing run: identity, variables, the event sequence and the journal writer, the
  * replay data of a resumed run, and the hook host the HookRunner talks to.
  */
+import { setMaxListeners } from 'node:events';
 import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import type { TokenUsage } from '../tools/types.js';
 import { isoTime } from '../util/iso.js';
@@ -53,7 +54,7 @@ export class RunState implements HookHost {
   input: unknown;
   readonly vars: Record<string, unknown>;
   readonly scope: ExprScope;
-  readonly controller = new AbortController();
+  readonly controller = unboundedListeners(new AbortController());
   readonly replay: Replay | undefined;
   readonly startedAt: number;
   readonly parentRunId: string | undefined;
@@ -422,4 +423,13 @@ export class RunState implements HookHost {
     if (this.totals) patch.totals = this.totals;
     return patch;
   }
+}
+
+/**
+ * Lifts Node's 10-listener warning on a controller's signal: every tool of a wide fan-out may listen
+ * on the same signal (fetch does), which is expected here, not a leak.
+ */
+export function unboundedListeners(c: AbortController): AbortController {
+  setMaxListeners(0, c.signal);
+  return c;
 }

@@ -9,7 +9,7 @@ import type { LoopStep } from '../../dsl/types.js';
 import { ErrorCode, HookflowError } from '../../errors.js';
 import type { ExprScope } from '../../expr/types.js';
 import { LoopLifecycle } from '../machines.js';
-import type { RunState } from '../run-state.js';
+import { unboundedListeners, type RunState } from '../run-state.js';
 import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, evalT, truthy, type StepRun } from '../step.js';
 import { joinForks, startFork } from '../fork.js';
@@ -94,6 +94,7 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
   if (items !== undefined && spec.concurrency > 1) {
     const n = Math.min(items.length, spec.max);
     const { controller: ac, release } = childController(signal);
+    unboundedListeners(ac);
     let failure: unknown;
     let suspends: Suspended[] | undefined;
     await runPool(n, spec.concurrency, async (i) => {
