@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ToolDefinition } from '../../../src/index.js';
 import { harness, wf } from '../../helpers.js';
 import { eventAt, pathsOf, probe } from '../support.js';
 
@@ -193,5 +194,45 @@ describe('parallel pattern', () => {
     with: { value: "\${ steps.left.output & steps.right.output & ':' & steps.fan.output.left }" }
 `));
     expect(r.output).toBe('LR:L');
+  });
+
+  it('a wide fan-out whose tools listen on their signal raises no max-listener warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const listen: ToolDefinition = {
+        name: 'listen',
+        // Like fetch(url, { signal }): one abort listener per call for as long as the call runs.
+        run: (_a: unknown, ctx) =>
+          new Promise((resolve) => {
+            const onAbort = (): void => undefined;
+            ctx.signal.addEventListener('abort', onAbort);
+            setTimeout(() => {
+              ctx.signal.removeEventListener('abort', onAbort);
+              resolve(1);
+            }, 10);
+          }),
+      };
+      const h = harness({ tools: [listen] });
+      const branches = Array.from({ length: 15 }, (_, i) => `      - { id: b${i}, tool: listen }`).join('\n');
+      const run = h.run(wf(`steps:
+  - id: fan
+    parallel:
+${branches}
+  - id: each
+    loop:
+      forEach: "\${ [1..15] }"
+      concurrency: 15
+      steps:
+        - { id: x, tool: listen }
+`));
+      await vi.advanceTimersByTimeAsync(20);
+      expect((await run).status).toBe('completed');
+      await new Promise((r) => process.nextTick(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
   });
 });
