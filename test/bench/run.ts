@@ -1,0 +1,44 @@
+/**
+ * `npm run bench`: hookflow's own suite (S1–S7, growth check, CLI wall time, component figures) against
+ * raw async and XState, on the tsc build. Every case runs in its own child process (so peak RSS is per
+ * case); the parent prints markdown tables to stdout and progress to stderr.
+ *
+ * Options: `--quick` (few repetitions, for a smoke run), `--only S1,S5,growth` (id prefixes),
+ * `--json file` (raw results), `--profile dir` (run each case under --cpu-prof and list its hot spots).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allCases } from './scenarios/cases.js';
+import { argValue, childCaseId, machineLine, profileName, runCases, runChild, type CaseResult, type Profile } from './scenarios/harness.js';
+import { formatHotSpots } from './scenarios/profile.js';
+import { growthTable, mainTable, targetList } from './scenarios/report.js';
+
+const opts: Profile = { quick: process.argv.includes('--quick') };
+const child = childCaseId();
+if (child !== undefined) {
+  await runChild(allCases(opts), child);
+} else {
+  const only = argValue('--only')?.split(',');
+  const cases = allCases(opts).filter((c) => !only || only.some((o) => c.id.startsWith(o)));
+  process.stderr.write(`hookflow bench: ${cases.length} cases, one child process each${opts.quick ? ' (--quick)' : ''}\n`);
+  const profileDir = argValue('--profile');
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const results: CaseResult[] = await runCases(fileURLToPath(import.meta.url), cases, opts.quick ? ['--quick'] : [], profileDir && resolve(profileDir));
+  const out = [
+    `Machine: ${await machineLine()}`,
+    '',
+    mainTable(results),
+    '',
+    growthTable(results),
+    '',
+    targetList(results),
+  ];
+  if (profileDir) {
+    const files = results.map((r) => [r.id, join(profileDir, profileName(r.id))] as const).filter(([, f]) => existsSync(f));
+    out.push('', 'CPU profiles (whole child process: setup, warm-up and timed runs):', '', ...files.map(([id, f]) => formatHotSpots(id, f)));
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  const json = argValue('--json');
+  if (json) writeFileSync(json, JSON.stringify(results, null, 2));
+}
