@@ -97,7 +97,7 @@ describe('SqliteStore', () => {
     try {
       store.createRun(makeRun('r'));
       store.commit('r', stepBatch('r', 1));
-      // The other process takes the write lock, appends seq 2, holds the lock ~300 ms, then commits.
+      // The other process takes the write lock, appends seq 2, holds the lock ~1 s, then commits.
       const holder = spawn(
         process.execPath,
         [
@@ -106,7 +106,7 @@ describe('SqliteStore', () => {
            db.exec('BEGIN IMMEDIATE');
            db.prepare("INSERT INTO events (run_id, seq, id, type, time, correlation_id, source) VALUES ('r', 2, 'x', 'user.other', 't', 'r', '{}')").run();
            process.stdout.write('locked\\n');
-           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
            db.exec('COMMIT');`,
           file,
         ],
