@@ -22,7 +22,7 @@ import { parseDuration } from '../util/duration.js';
 import { childFrame, pointsOf, View, type Frame } from './frame.js';
 import { StepLifecycle, type StepEvent, type StepState } from './machines.js';
 import { backoffDelay, isRetryable } from './retry.js';
-import type { RunState } from './run-state.js';
+import { unboundedListeners, type RunState } from './run-state.js';
 import { SkipRequest, Suspended, type Outcome } from './signals.js';
 import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
 import { joinForks, relaunchDetached, settleForks, startFork, type DetachedEntry, type ForkHandle, type ForkOrigin } from './fork.js';
@@ -369,6 +369,8 @@ class StepRun {
     if (ms === undefined) return this.runKind(input, this.frame.signal);
     const clock = this.rs.core.clock;
     const { controller: ac, release } = childController(this.frame.signal);
+    // A composite's body may fan out under this signal.
+    unboundedListeners(ac);
     let timer: unknown;
     const timeout = new Promise<never>((_, reject) => {
       timer = clock.setTimeout(() => {

@@ -6,7 +6,7 @@
 import type { ParallelStep, StepDef } from '../../dsl/types.js';
 import { ErrorCode, HookflowError, toHookflowError } from '../../errors.js';
 import { ParallelLifecycle } from '../machines.js';
-import type { RunState } from '../run-state.js';
+import { unboundedListeners, type RunState } from '../run-state.js';
 import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, evalT, executeStep, noArgsToPatch, recordNotStarted, takesArgs, truthy, type StepRun } from '../step.js';
 import { firePattern } from './hooks.js';
@@ -21,7 +21,7 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
   let unlink: (() => void) | undefined;
   if (step.failFast) {
     const child = childController(signal);
-    ac = child.controller;
+    ac = unboundedListeners(child.controller);
     unlink = child.release;
   }
   const frame = run.bodyFrame(ac ? ac.signal : signal);
