@@ -226,8 +226,15 @@ ${branches}
       concurrency: 15
       steps:
         - { id: x, tool: listen }
+  - id: guarded
+    timeout: 1m
+    steps:
+      - id: fast
+        failFast: true
+        parallel:
+${branches.replaceAll('id: b', 'id: f').replaceAll('      - ', '          - ')}
 `));
-      await vi.advanceTimersByTimeAsync(20);
+      await vi.advanceTimersByTimeAsync(50);
       expect((await run).status).toBe('completed');
       await new Promise((r) => process.nextTick(r));
     } finally {
