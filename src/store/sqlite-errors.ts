@@ -10,24 +10,34 @@ export function isSqliteCode(err: unknown, prefix: string): boolean {
   return err instanceof Database.SqliteError && err.code.startsWith(prefix);
 }
 
-/** Error for a file that SQLite reports as damaged or as not a database. */
-export function corruptStore(file: string, found: string, cause?: unknown): HookflowError {
+/**
+ * Error for a file that SQLite reports as damaged or as not a database. `untouched` (the default) is for
+ * checks made before anything could write; damage met later by a store in use is reported without
+ * that claim, since earlier transactions of the same process may have been written.
+ */
+export function corruptStore(file: string, found: string, cause?: unknown, untouched = true): HookflowError {
+  const state = untouched
+    ? 'the file was left untouched'
+    : 'the operation was rolled back (the checks made when a store is opened cover its header and schema, so damage deeper in the file shows up only when it is met)';
   return new HookflowError(
     ErrorCode.STORE_CORRUPT,
-    `the store ${file} is not a usable hookflow database: ${found}; the file was left untouched. ` +
+    `the store ${file} is not a usable hookflow database: ${found}; ${state}. ` +
       'hint: point --store / HOOKFLOW_STORE at another file, or move this one away (a new store is created in its place)',
     { cause, retryable: false },
   );
 }
 
-/** Maps anything thrown while `action` ran against the store at `file` to a HookflowError. */
-export function toStoreError(err: unknown, file: string, action: string): HookflowError {
+/**
+ * Maps anything thrown while `action` ran against the store at `file` to a HookflowError. `readOnly`:
+ * the failing connection could not write (the open-time probe), so a damaged file is reported untouched.
+ */
+export function toStoreError(err: unknown, file: string, action: string, readOnly = false): HookflowError {
   if (err instanceof HookflowError) return err;
   if (err instanceof Database.SqliteError) {
     const code = err.code;
     const detail = `${err.message} (${code})`;
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-      return corruptStore(file, `SQLite reports "${err.message}" while trying to ${action}`, err);
+      return corruptStore(file, `SQLite reports "${err.message}" while trying to ${action}`, err, readOnly);
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
       return new HookflowError(

@@ -63,7 +63,7 @@ export function probeStoreFile(file: string): StoreFileState {
       ? db.prepare("SELECT value FROM hookflow_meta WHERE key = 'app'").pluck().get()
       : undefined;
   } catch (err) {
-    throw toStoreError(err, file, 'read the database schema');
+    throw toStoreError(err, file, 'read the database schema', true);
   } finally {
     db?.close();
   }
@@ -71,6 +71,9 @@ export function probeStoreFile(file: string): StoreFileState {
   if (tables.length === 0) {
     if (userVersion === 0) return { kind: 'new', exists: true };
     throw corruptStore(file, `it is a SQLite database with no tables but user_version ${userVersion}, so it belongs to another application`);
+  }
+  if (marker !== APP_MARKER && tables.includes('hookflow_meta') && tables.includes('runs')) {
+    throw corruptStore(file, `it has hookflow's tables but the '${APP_MARKER}' marker in hookflow_meta is missing or unreadable (damaged pages?)`);
   }
   if (marker !== APP_MARKER) {
     const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, ... (${tables.length} tables)` : '');

@@ -156,7 +156,7 @@ export class SqliteStatements {
     const params = patchValues(patch, mask, runId, TEXT_CODEC) as SqlValue[];
     let input: SqlValue | undefined;
     if ((mask & INPUT_BIT) !== 0) {
-      // input is the first encoded value of the fields before it that are set: find its slot.
+      // Values come in field order, so input's slot is the number of set fields before it.
       let slot = 0;
       for (let i = 0; i < INPUT_INDEX; i++) if ((mask & (1 << i)) !== 0) slot++;
       input = params.splice(slot, 1)[0] as SqlValue;
