@@ -19,7 +19,7 @@ import { defaultCacheKey } from '../../engine/cache.js';
 import { compileMatch, matches } from '../registry.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { metricsOf } from './metrics.js';
-import { checkPoints, duration, evalTemplate, keyString, parseOptions, template } from './options.js';
+import { checkPoints, duration, evalTemplate, keyString, parseOptions, template as templateOption } from './options.js';
 import type { BuiltinFactory } from './types.js';
 
 const POINTS: readonly HookPoint[] = ['before_step', 'before_tool', 'before_agent'];
@@ -30,7 +30,7 @@ const schema = z.strictObject({
   /** Time to live of an entry; none: entries live until evicted. */
   ttl: duration().optional(),
   /** JSONata template whose value is the key (namespaced by the hook id). */
-  key: template().optional(),
+  key: templateOption().optional(),
   /** Also store entries in the run store, so another process (or a restarted one) hits them. */
   persist: z.boolean().default(false),
   /** Globs restricting what is cached (like the hook's own `match:`). */
@@ -73,36 +73,45 @@ export const cacheHook: BuiltinFactory = (opts, env) => {
   }
   const keys = index.keys;
 
-  const keyOf = async (ctx: HookContext): Promise<string> => {
-    if (o.key !== undefined) return `${opts.id}:${keyString(await evalTemplate(o.key, ctx, opts.id))}`;
+  /** The engine's key for a key-less cache result at each point (engine/cache.ts), so equal work shares entries. */
+  const defaultKey = (ctx: HookContext): string => {
     const s = ctx.step;
     const path = s?.path ?? '';
     const stepId = s?.id ?? '';
-    // The same keys the engine derives for a key-less cache result at each point (engine/cache.ts).
     if (ctx.point === 'before_tool') return `tool:${defaultCacheKey(ctx.workflow, stepId, `${path}>${s?.tool ?? ''}`, ctx.input)}`;
     if (ctx.point === 'before_agent') return `agent:${defaultCacheKey(ctx.workflow, stepId, path, ctx.input)}`;
     return defaultCacheKey(ctx.workflow, stepId, path, ctx.input);
   };
 
-  const count = (result: 'hit' | 'miss'): void => {
-    metrics.inc('hookflow_cache_requests_total', 'Cache hook lookups by hook and result.', { hook: opts.id, result });
+  const hitLabels = { hook: opts.id, result: 'hit' };
+  const missLabels = { hook: opts.id, result: 'miss' };
+  const decide = (key: string, hit: boolean): HookResult => {
+    metrics.inc('hookflow_cache_requests_total', 'Cache hook lookups by hook and result.', hit ? hitLabels : missLabels);
+    // A hit refreshes the key's recency in this hook's index; a miss reserves its slot.
+    if (!hit || keys.get(key) === undefined) keys.set(key, true);
+    const r: HookResult = { action: 'cache', key };
+    if (o.ttl !== undefined) r.ttl = o.ttl;
+    if (o.persist) r.persist = true;
+    return r;
   };
 
+  // Synchronous unless the key is an expression or a persisted entry must be read from an async
+  // store: a hook that returns a promise costs the runner a timeout timer per call.
+  const lookup = (key: string): HookResult | Promise<HookResult> => {
+    if (env.cache.has(key) || !o.persist) return decide(key, env.cache.has(key));
+    const stored = env.store.getMeta('cache', key);
+    return stored instanceof Promise ? stored.then((v) => decide(key, v !== undefined)) : decide(key, stored !== undefined);
+  };
+
+  const template = o.key;
   return {
     points: opts.at ?? ['before_step'],
     order: 100,
-    async invoke(ctx) {
+    invoke(ctx) {
       if (match !== undefined && !matches(match, ctx.step)) return undefined;
-      const key = await keyOf(ctx);
-      let hit = env.cache.has(key);
-      if (!hit && o.persist) hit = (await env.store.getMeta('cache', key)) !== undefined;
-      count(hit ? 'hit' : 'miss');
-      // A hit refreshes the key's recency in this hook's index; a miss reserves its slot.
-      if (!hit || keys.get(key) === undefined) keys.set(key, true);
-      const r: HookResult = { action: 'cache', key };
-      if (o.ttl !== undefined) r.ttl = o.ttl;
-      if (o.persist) r.persist = true;
-      return r;
+      if (template === undefined) return lookup(defaultKey(ctx));
+      if (template.constant) return lookup(`${opts.id}:${keyString(template.value)}`);
+      return evalTemplate(template, ctx, opts.id).then((v) => lookup(`${opts.id}:${keyString(v)}`));
     },
   };
 };

@@ -55,6 +55,8 @@ interface RunCost {
 interface WorkflowCost {
   usd: number;
   ready: Promise<void>;
+  /** Set once `ready` has settled (the stored runs were read). */
+  loaded: boolean;
 }
 
 /** Loads (once per engine and file) the price table. */
@@ -74,14 +76,17 @@ function workflowCost(env: BuiltinEnv, workflow: string): WorkflowCost {
   const key = `cost:workflow:${workflow}`;
   let w = env.shared.get(key) as WorkflowCost | undefined;
   if (w === undefined) {
-    const wc: WorkflowCost = { usd: 0, ready: Promise.resolve() };
+    const wc: WorkflowCost = { usd: 0, ready: Promise.resolve(), loaded: false };
     wc.ready = (async () => {
       const runs = await env.store.listRuns({ workflow, limit: 1_000_000 });
       for (const r of runs) {
         const usd = (r.totals?.cost as { usd?: unknown } | undefined)?.usd;
         if (typeof usd === 'number') wc.usd += usd;
       }
+      wc.loaded = true;
     })();
+    // The error itself reaches the hook call that awaits `ready`; a later run reads the store again.
+    wc.ready.catch(() => env.shared.delete(key));
     w = wc;
     env.shared.set(key, w);
   }
@@ -162,33 +167,37 @@ export const costHook: BuiltinFactory = async (opts, env) => {
 
   const isLlmTool = (tool: string): boolean => learned.has(tool) || o.llmTools.some((g) => globMatch(g, tool));
 
+  const decide = (rc: RunCost, wf: WorkflowCost, ctx: HookContext): HookResult | undefined => {
+    check(rc, wf);
+    const e = rc.exceeded;
+    switch (ctx.point) {
+      case 'before_agent':
+        return e === undefined ? undefined : refusal(e);
+      case 'before_tool': {
+        const tool = ctx.step?.tool ?? '';
+        if (ctx.step?.kind === 'tool' && ctx.step.path !== undefined) rc.toolAt.set(ctx.step.path, tool);
+        return e !== undefined && isLlmTool(tool) ? refusal(e) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  };
+
   return {
     points: opts.at ?? [...POINTS],
     // Before other before_* hooks: a refused call should not first wait for a rate limit or fill a cache slot.
     order: -500,
-    async invoke(ctx: HookContext): Promise<HookResult | undefined> {
+    // Synchronous once the workflow's stored cost is known and no budget_exceeded call is in flight.
+    invoke(ctx: HookContext): HookResult | undefined | Promise<HookResult | undefined> {
       const rc = runs.of(env, ctx);
       if (rc === undefined) return undefined;
       const wf = workflowCost(env, ctx.workflow);
-      await wf.ready;
-      check(rc, wf);
-      if (rc.pending !== undefined) {
-        const p = rc.pending;
+      if (!wf.loaded || rc.pending !== undefined) {
+        const pending = rc.pending;
         rc.pending = undefined;
-        await p;
+        return Promise.all([wf.ready, pending]).then(() => decide(rc, wf, ctx));
       }
-      const e = rc.exceeded;
-      switch (ctx.point) {
-        case 'before_agent':
-          return e === undefined ? undefined : refusal(e);
-        case 'before_tool': {
-          const tool = ctx.step?.tool ?? '';
-          if (ctx.step?.kind === 'tool' && ctx.step.path !== undefined) rc.toolAt.set(ctx.step.path, tool);
-          return e !== undefined && isLlmTool(tool) ? refusal(e) : undefined;
-        }
-        default:
-          return undefined;
-      }
+      return decide(rc, wf, ctx);
     },
   };
 };

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { describe as describeFound } from '../../agents/issues.js';
 import { sleep } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
-import type { HookContext, HookPoint } from '../types.js';
+import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, duration, evalTemplate, keyString, parseOptions, template } from './options.js';
 import type { BuiltinFactory, BuiltinHookSpec } from './types.js';
 
@@ -102,31 +102,32 @@ export const rateLimitHook: BuiltinFactory = (opts, env) => {
   }
   const all = buckets;
 
-  const keyOf = async (ctx: HookContext): Promise<string> => {
-    if (o.key !== undefined) return keyString(await evalTemplate(o.key, ctx, opts.id));
-    return ctx.step?.tool ?? ctx.step?.agent ?? ctx.step?.id ?? ctx.point;
+  const take = (key: string, ctx: HookContext): HookResult | undefined | Promise<undefined> => {
+    const now = env.clock.now();
+    let b = all.get(key);
+    if (b === undefined) {
+      b = { tokens: burst, last: now };
+      all.set(key, b);
+    }
+    const wait = takeToken(b, now, o.rate, burst, o.onLimit === 'wait');
+    if (wait === 0) return undefined;
+    if (wait < 0) return { action: 'cancel', reason: `rate limit of ${o.rate.tokens} per ${o.rate.per} ms reached for "${key}" (hook ${opts.id})` };
+    if (wait > o.maxWait) {
+      b.tokens += 1; // nobody reserved after us in this synchronous block: the slot is free again
+      return { action: 'cancel', reason: `rate limit for "${key}": the next slot is ${wait} ms away, more than maxWait ${o.maxWait} ms (hook ${opts.id})` };
+    }
+    return sleep(env.clock, wait, ctx.signal).then(() => undefined);
   };
 
+  const template = o.key;
   const spec: BuiltinHookSpec = {
     points: opts.at ?? ['before_tool'],
     order: -100,
-    async invoke(ctx) {
-      const key = await keyOf(ctx);
-      const now = env.clock.now();
-      let b = all.get(key);
-      if (b === undefined) {
-        b = { tokens: burst, last: now };
-        all.set(key, b);
-      }
-      const wait = takeToken(b, now, o.rate, burst, o.onLimit === 'wait');
-      if (wait === 0) return undefined;
-      if (wait < 0) return { action: 'cancel', reason: `rate limit of ${o.rate.tokens} per ${o.rate.per} ms reached for "${key}" (hook ${opts.id})` };
-      if (wait > o.maxWait) {
-        b.tokens += 1; // nobody reserved after us in this synchronous block: the slot is free again
-        return { action: 'cancel', reason: `rate limit for "${key}": the next slot is ${wait} ms away, more than maxWait ${o.maxWait} ms (hook ${opts.id})` };
-      }
-      await sleep(env.clock, wait, ctx.signal);
-      return undefined;
+    // Synchronous while tokens are available: only a call that must wait returns a promise.
+    invoke(ctx) {
+      if (template === undefined) return take(ctx.step?.tool ?? ctx.step?.agent ?? ctx.step?.id ?? ctx.point, ctx);
+      if (template.constant) return take(keyString(template.value), ctx);
+      return evalTemplate(template, ctx, opts.id).then((v) => take(keyString(v), ctx));
     },
   };
   if (o.onLimit === 'wait') {

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { globMatch } from '../../util/glob.js';
-import type { HookContext, HookPoint } from '../types.js';
+import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, duration, evalTemplate, optionError, parseOptions, PerRun, template, truthy } from './options.js';
 import type { BuiltinFactory } from './types.js';
 
@@ -86,25 +86,32 @@ export const retryHook: BuiltinFactory = (opts, env) => {
   const granted = new PerRun<Map<string, number>>(() => new Map());
   const opKey = (ctx: HookContext): string => `${ctx.step?.path ?? ''}|${ctx.point}|${ctx.step?.tool ?? ''}|${String(ctx.metadata.callId ?? '')}`;
 
+  const decide = (ctx: HookContext): HookResult | undefined => {
+    const counts = granted.of(env, ctx);
+    if (counts === undefined) return undefined;
+    const key = opKey(ctx);
+    const n = (counts.get(key) ?? 0) + 1;
+    if (n > o.retries) return undefined;
+    counts.set(key, n);
+    let delay = backoff(n, b, random);
+    const after = (ctx.error as { details?: { retryAfterMs?: unknown } } | undefined)?.details?.retryAfterMs;
+    if (o.respectRetryAfter && typeof after === 'number' && after > delay) delay = Math.min(after, b.maxTimeout);
+    return { action: 'retry', attempts: o.retries, delay };
+  };
+
+  const when = o.when;
   return {
     points,
     order: 50,
-    async invoke(ctx) {
+    // Synchronous unless `when` is an expression (a promise costs the runner a timeout timer).
+    invoke(ctx) {
       if (ERROR_POINTS.includes(ctx.point)) {
         const code = ctx.error?.code;
         if (code === undefined || !isTransient(code, o.on, o.defaults)) return undefined;
       }
-      if (o.when !== undefined && !truthy(await evalTemplate(o.when, ctx, opts.id))) return undefined;
-      const counts = granted.of(env, ctx);
-      if (counts === undefined) return undefined;
-      const key = opKey(ctx);
-      const n = (counts.get(key) ?? 0) + 1;
-      if (n > o.retries) return undefined;
-      counts.set(key, n);
-      let delay = backoff(n, b, random);
-      const after = ((ctx.error as { details?: { retryAfterMs?: unknown } } | undefined)?.details)?.retryAfterMs;
-      if (o.respectRetryAfter && typeof after === 'number' && after > delay) delay = Math.min(after, b.maxTimeout);
-      return { action: 'retry', attempts: o.retries, delay };
+      if (when === undefined) return decide(ctx);
+      if (when.constant) return truthy(when.value) ? decide(ctx) : undefined;
+      return evalTemplate(when, ctx, opts.id).then((v) => (truthy(v) ? decide(ctx) : undefined));
     },
   };
 };

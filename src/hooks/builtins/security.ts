@@ -78,17 +78,24 @@ export const securityHook: BuiltinFactory = (opts, env) => {
     return [...names];
   };
 
-  const sandboxRefusal = async (tool: string, args: unknown): Promise<string | undefined> => {
-    if (args === null || typeof args !== 'object') return undefined;
+  /** Paths the sandbox must check for a call (empty for most tools, which keeps the hook synchronous). */
+  const pathsOf = (tool: string, args: unknown): Array<[string, string]> => {
+    if (!o.sandbox || args === null || typeof args !== 'object') return [];
+    const out: Array<[string, string]> = [];
     for (const name of fileArgsOf(tool)) {
       const v = (args as Record<string, unknown>)[name];
-      const paths = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-      for (const p of paths) {
-        try {
-          await resolveInWorkspace(env.workspace, p);
-        } catch (err) {
-          return `tool "${tool}" argument "${name}": ${toHookflowError(err).message} (hook ${opts.id})`;
-        }
+      if (typeof v === 'string') out.push([name, v]);
+      else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push([name, x]);
+    }
+    return out;
+  };
+
+  const sandboxRefusal = async (tool: string, paths: Array<[string, string]>): Promise<string | undefined> => {
+    for (const [name, p] of paths) {
+      try {
+        await resolveInWorkspace(env.workspace, p);
+      } catch (err) {
+        return `tool "${tool}" argument "${name}": ${toHookflowError(err).message} (hook ${opts.id})`;
       }
     }
     return undefined;
@@ -106,13 +113,17 @@ export const securityHook: BuiltinFactory = (opts, env) => {
     points,
     // First among the deciding hooks: nothing else should see or spend on a call that will be refused.
     order: -1000,
-    async invoke(ctx: HookContext): Promise<HookResult | undefined> {
+    // Synchronous unless a file argument must be resolved on disk (a promise costs the runner a timer).
+    invoke(ctx: HookContext): HookResult | undefined | Promise<HookResult | undefined> {
       if (setUp.of(env, ctx) === undefined) return undefined;
       const tool = ctx.step?.tool ?? '';
       switch (ctx.point) {
         case 'before_tool': {
-          const reason = toolRefusal(tool) ?? tooBig(`the input of tool "${tool}"`, ctx.input, o.maxInputBytes) ?? (o.sandbox ? await sandboxRefusal(tool, ctx.input) : undefined);
-          return reason === undefined ? undefined : { action: 'cancel', reason };
+          const reason = toolRefusal(tool) ?? tooBig(`the input of tool "${tool}"`, ctx.input, o.maxInputBytes);
+          if (reason !== undefined) return { action: 'cancel', reason };
+          const paths = pathsOf(tool, ctx.input);
+          if (paths.length === 0) return undefined;
+          return sandboxRefusal(tool, paths).then((r) => (r === undefined ? undefined : { action: 'cancel', reason: r }));
         }
         case 'before_agent': {
           const reason = tooBig(`the input of agent "${ctx.step?.agent ?? ''}"`, ctx.input, o.maxInputBytes);
