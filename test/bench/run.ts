@@ -6,7 +6,7 @@
  * Options: `--quick` (few repetitions, for a smoke run), `--only S1,S5,growth` (id prefixes),
  * `--json file` (raw results), `--profile dir` (run each case under --cpu-prof and list its hot spots).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCases } from './scenarios/cases.js';
@@ -14,11 +14,21 @@ import { argValue, childCaseId, machineLine, profileName, runCases, runChild, ty
 import { formatHotSpots } from './scenarios/profile.js';
 import { growthTable, mainTable, targetList } from './scenarios/report.js';
 
+/**
+ * The other engineers' bench scripts import src/ and so run from a compiled copy in dist-bench/src, which
+ * looks for definitions/ beside it as dist/ does in the package: link it there.
+ */
+function linkDefinitions(): void {
+  const link = fileURLToPath(new URL('../../definitions', import.meta.url));
+  if (!existsSync(link)) symlinkSync('../definitions', link);
+}
+
 const opts: Profile = { quick: process.argv.includes('--quick') };
 const child = childCaseId();
 if (child !== undefined) {
   await runChild(allCases(opts), child);
 } else {
+  linkDefinitions();
   const only = argValue('--only')?.split(',');
   const cases = allCases(opts).filter((c) => !only || only.some((o) => c.id.startsWith(o)));
   process.stderr.write(`hookflow bench: ${cases.length} cases, one child process each${opts.quick ? ' (--quick)' : ''}\n`);

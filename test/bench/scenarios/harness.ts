@@ -38,6 +38,13 @@ export interface Measurement {
   peakRssMb: number;
   /** Case-specific figures (hook calls made, journal events, overhead %). */
   extra?: Record<string, number | string>;
+  /** Set when the case failed; the timings are then NaN. */
+  error?: string;
+}
+
+/** The measurement of a case that could not be measured. */
+export function failed(error: string, units = 1): Measurement {
+  return { units, reps: 0, medianMs: Number.NaN, minMs: Number.NaN, maxMs: Number.NaN, cpuMedianMs: Number.NaN, peakRssMb: Number.NaN, error };
 }
 
 /** A benchmark case; `measure` runs inside a child process started by {@link runCases}. */
@@ -122,7 +129,14 @@ export interface CaseResult extends Omit<BenchCase, 'measure'>, Measurement {
 export async function runChild(cases: readonly BenchCase[], id: string): Promise<void> {
   const c = cases.find((x) => x.id === id);
   if (!c) throw new Error(`bench: no case "${id}"; known: ${cases.map((x) => x.id).join(', ')}`);
-  const m = await c.measure();
+  let m: Measurement;
+  try {
+    m = await c.measure();
+  } catch (err) {
+    // Reported in the table rather than ending the whole run; the stack goes to stderr for the reader.
+    console.error(err);
+    m = failed(err instanceof Error ? err.message : String(err));
+  }
   await new Promise<void>((resolve, reject) => {
     const send = process.send;
     if (!send) return reject(new Error('bench: --child needs an IPC channel (start it through the runner)'));
@@ -154,10 +168,11 @@ export async function runCases(script: string, cases: readonly BenchCase[], args
         got = msg as Measurement;
       });
       child.on('error', reject);
-      child.on('exit', (code, sig) => (got ? resolve(got) : reject(new Error(`bench case ${c.id} exited with ${code ?? sig} before reporting`))));
+      child.on('exit', (code, sig) => resolve(got ?? failed(`the child process exited with ${code ?? sig} before reporting (see stderr)`)));
     });
     const { measure: _measure, ...desc } = c;
     const r: CaseResult = { ...desc, ...m, usPerUnit: (m.medianMs * 1000) / m.units };
+    if (m.error) process.stderr.write(`FAILED: ${m.error}\n`);
     const timing = Number.isFinite(m.medianMs) ? `${fmtUs(r.usPerUnit)} µs/${c.unit}, ${fmtMs(m.medianMs)} ms (${fmtMs(m.minMs)}–${fmtMs(m.maxMs)}), ${m.peakRssMb.toFixed(0)} MB` : '';
     process.stderr.write(`${timing}${m.extra ? ` ${JSON.stringify(m.extra)}` : ''}\n`);
     results.push(r);

@@ -59,7 +59,7 @@ export function mainTable(results: readonly CaseResult[]): string {
     if (r.scenario === 'growth' || r.scenario === 'components') continue;
     const first = results.find((x) => group(x) === group(r));
     const zero = results.find((x) => x.id === 'S5/0');
-    const notes = [targetNote(r), hookNote(r, zero), extraNote(r)].filter((n) => n !== undefined).join('; ');
+    const notes = r.error ? `**failed**: ${r.error}` : [targetNote(r), hookNote(r, zero), extraNote(r)].filter((n) => n !== undefined).join('; ');
     const title = group(r) === last ? '' : `${r.scenario} ${r.title}`;
     last = group(r);
     rows.push([
@@ -81,7 +81,7 @@ export function mainTable(results: readonly CaseResult[]): string {
       const cut = key.lastIndexOf(', ');
       return `${key.slice(0, cut)}: ${typeof v === 'number' ? fmtUs(v) : v} ${key.slice(cut + 2)}`;
     });
-    return `- ${c.title}: ${figures.join('; ')}`;
+    return `- ${c.title}: ${c.error ? `failed: ${c.error}` : figures.join('; ')}`;
   });
   return lines.length > 0 ? `${table}\n\nComponent figures (medians):\n\n${lines.join('\n')}` : table;
 }
@@ -116,7 +116,8 @@ export function targetList(results: readonly CaseResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const note = targetNote(r);
-    if (note) lines.push(`- ${r.scenario} ${r.title}, ${r.impl}: ${r.target?.maxMs !== undefined ? `${fmtMs(r.medianMs)} ms` : perUnit(r)} — ${note}`);
+    if (note && r.error) lines.push(`- ${r.scenario} ${r.title}, ${r.impl}: not measured (failed: ${r.error})`);
+    else if (note) lines.push(`- ${r.scenario} ${r.title}, ${r.impl}: ${r.target?.maxMs !== undefined ? `${fmtMs(r.medianMs)} ms` : perUnit(r)} — ${note}`);
   }
   const zero = results.find((x) => x.id === 'S5/0');
   const builtins = results.find((x) => x.id === 'S5/builtins');
