@@ -21,9 +21,31 @@ interface Case {
   error?: { code: string; step?: string };
   /** Step paths that must be in the journal with this status. */
   paths?: Record<string, string>;
+  /** Step outputs as journaled (after redaction), by path. */
+  journaled?: Record<string, unknown>;
+  /** The run output as journaled, when redaction makes it differ from the live result. */
+  storedOutput?: unknown;
 }
 
 const CASES: Record<string, Case[]> = {
+  'builtins-guardrails': [
+    {
+      input: {},
+      output: { nap: 'cancelled', first: 180, second: 'BUDGET_EXCEEDED', third: 'cancelled', credentials: { apiKey: 'not-a-real-key' } },
+      storedOutput: { nap: 'cancelled', first: 180, second: 'BUDGET_EXCEEDED', third: 'cancelled', credentials: { apiKey: '[REDACTED]' } },
+      paths: { nap: 'cancelled', first: 'completed', second: 'failed', third: 'cancelled' },
+      journaled: { credentials: { apiKey: '[REDACTED]' } },
+    },
+  ],
+  'builtins-observability': [{ input: {}, output: { squares: [9, 1, 4], total: 14 }, paths: { 'scores[2]/square': 'completed', total: 'completed' } }],
+  'builtins-resilience': [
+    {
+      input: {},
+      output: { tries: 3, counted: 1, echoes: { a: 'a', b: 'b', c: 'c', d: 'd' } },
+      paths: { attempt: 'completed', 'count-2': 'completed', 'fan/d': 'completed' },
+      journaled: { 'count-2': { counted: 1 } },
+    },
+  ],
   'agent-research': [
     {
       input: {},
@@ -115,9 +137,10 @@ async function runCase(engine: Engine, file: string, c: Case): Promise<void> {
   for (const s of steps) expect(TERMINAL.has(s.status), `${s.path} is ${s.status}`).toBe(true);
   const byPath = new Map(steps.map((s) => [s.path, s.status]));
   for (const [p, status] of Object.entries(c.paths ?? {})) expect([p, byPath.get(p)]).toEqual([p, status]);
+  for (const [p, output] of Object.entries(c.journaled ?? {})) expect([p, steps.find((s) => s.path === p)?.output]).toEqual([p, output]);
   // A finished run is answered from the journal.
   const again = await engine.resume(r.runId);
-  expect(again).toEqual({ runId: r.runId, status: r.status, output: r.output, error: r.error });
+  expect(again).toEqual({ runId: r.runId, status: r.status, output: c.storedOutput ?? r.output, error: r.error });
   expect((await store.getEvents(r.runId)).length).toBe(events.length);
 }
 
@@ -130,7 +153,8 @@ describe('workflows/*.yaml through the engine', () => {
     const name = file.replace(/\.yaml$/, '');
     it(`${name} runs as documented on a SQLite journal`, async () => {
       const store = SqliteStore.open(path.join(tmp, `${name}.db`));
-      const engine = createEngine({ store });
+      // Workflows that write files (the logging built-in) write them under the temp workspace.
+      const engine = createEngine({ store, workspace: tmp });
       try {
         for (const c of CASES[name] ?? []) await runCase(engine, file, c);
       } finally {
