@@ -30,6 +30,7 @@ type Verb = 'run' | 'resume' | 'signal' | 'cancel';
 export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise<number> {
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   let engine: Engine | undefined;
+  let store: Store | undefined;
   let cancelOnSigint: (() => void) | undefined;
   try {
     const { values, positionals } = parseArgs({
@@ -49,6 +50,7 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
     if (positionals.length !== need) throw usageError(usageOf(verb));
     const built = await engineFromFlags({ store: values.store, tools: values.tools, workspace: values.workspace }, io);
     engine = built.engine;
+    store = built.store;
     const started = performance.now();
     const offs: Array<() => void> = [];
     // The built-in metrics hook records every run of this engine; a workflow that also declares
@@ -102,6 +104,8 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
   } finally {
     if (cancelOnSigint) process.removeListener('SIGINT', cancelOnSigint);
     await engine?.close();
+    // The engine does not own a store it was given: close it here, which also checkpoints SQLite's WAL.
+    await store?.close();
   }
 }
 
