@@ -243,9 +243,36 @@ describe('prune --older-than', () => {
   }, 120_000);
 });
 
+/** A store holding one finished run `R`, then `damage` applied to its bytes (page size 4096; may return new bytes). */
+async function damagedStore(file: string, damage: (bytes: Buffer, pages: number) => Buffer | void): Promise<void> {
+  const r = await cli(['run', fixture('loops.yaml'), '--store', file, '--tools', TOOLS, '--run-id', 'R', '--quiet']);
+  expect(r.code, r.err).toBe(0);
+  expect(existsSync(`${file}-wal`)).toBe(false);
+  const bytes = readFileSync(file);
+  expect(bytes.length / 4096).toBeGreaterThan(12);
+  writeFileSync(file, damage(bytes, bytes.length / 4096) ?? bytes);
+}
+
 describe('corrupted and foreign database files', () => {
-  const cases: Array<[string, (file: string) => void, RegExp]> = [
-    ['a text file', (f) => writeFileSync(f, 'this is not a database\n'.repeat(200)), /STORE_CORRUPT: .*not a SQLite database/],
+  const all = (file: string): string[][] => [
+    ['run', fixture('approve.yaml'), '--store', file, '--tools', TOOLS],
+    ['resume', 'R', '--store', file],
+    ['signal', 'R', 'go', '--store', file],
+    ['cancel', 'R', '--store', file],
+    ['runs', '--store', file],
+    ['show', 'R', '--store', file],
+    ['trace', 'R', '--store', file],
+    ['prune', '--older-than', '1d', '--store', file],
+  ];
+  const reads = (file: string): string[][] => [
+    ['resume', 'R', '--store', file],
+    ['cancel', 'R', '--store', file],
+    ['runs', '--store', file],
+    ['show', 'R', '--store', file],
+    ['trace', 'R', '--store', file],
+  ];
+  const cases: Array<[string, (file: string) => void | Promise<void>, RegExp, (file: string) => string[][]]> = [
+    ['a text file', (f) => writeFileSync(f, 'this is not a database\n'.repeat(200)), /STORE_CORRUPT: .*not a SQLite database.*left untouched/, all],
     [
       'another application’s SQLite database',
       (f) => {
@@ -253,7 +280,8 @@ describe('corrupted and foreign database files', () => {
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('ada'), ('grace');");
         db.close();
       },
-      /STORE_CORRUPT: .*another application/,
+      /STORE_CORRUPT: .*another application \(tables: users;.*left untouched/,
+      all,
     ],
     [
       'a hookflow store with a damaged header',
@@ -264,29 +292,45 @@ describe('corrupted and foreign database files', () => {
         bytes.fill(0xa5, 16, 100);
         writeFileSync(f, bytes);
       },
-      /STORE_CORRUPT: /,
+      /STORE_CORRUPT: .*left untouched/,
+      all,
+    ],
+    [
+      'a truncated hookflow store',
+      (f) => damagedStore(f, (bytes) => bytes.subarray(0, 4096 * 4)),
+      /STORE_CORRUPT: .*malformed.*left untouched/,
+      all,
+    ],
+    [
+      'a hookflow store whose pages after the first are overwritten',
+      (f) => damagedStore(f, (bytes, pages) => {
+        for (let p = 1; p < pages; p++) bytes.fill(0x5a, p * 4096 + 8, p * 4096 + 4000);
+      }),
+      /STORE_CORRUPT: .*hookflow's tables but the 'hookflow' marker in hookflow_meta is missing or unreadable/,
+      all,
+    ],
+    [
+      // Damage past the schema is met only when read: reading commands refuse it and leave it as it is.
+      'a hookflow store with damaged data pages',
+      (f) => damagedStore(f, (bytes, pages) => {
+        for (let p = pages - 8; p < pages; p++) bytes.fill(0x5a, p * 4096 + 8, p * 4096 + 4000);
+      }),
+      /STORE_CORRUPT: .*malformed" while trying to (read|list).*rolled back/,
+      reads,
     ],
   ];
-  for (const [what, make, message] of cases) {
+  for (const [what, make, message, commands] of cases) {
     it(`refuses ${what} with one clear line and exit 2, and leaves it byte-identical`, async () => {
       const file = join(dir, `bad-${++n}.db`);
-      make(file);
+      await make(file);
       const before = sha(file);
-      const commands = [
-        ['run', fixture('approve.yaml'), '--store', file, '--tools', TOOLS],
-        ['resume', 'R', '--store', file],
-        ['signal', 'R', 'go', '--store', file],
-        ['cancel', 'R', '--store', file],
-        ['runs', '--store', file],
-        ['show', 'R', '--store', file],
-        ['trace', 'R', '--store', file],
-        ['prune', '--older-than', '1d', '--store', file],
-      ];
-      for (const argv of commands) {
+      for (const argv of commands(file)) {
         const r = await cli(argv);
         expect(r.code, argv.join(' ')).toBe(2);
-        expect(r.err, argv.join(' ')).toMatch(message);
-        expect(r.err.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+        // One error line (after at most a progress line such as "resuming run R"), no stack trace.
+        const lines = r.err.trimEnd().split('\n');
+        expect(lines.filter((l) => /^hookflow: [A-Z_]+: /.test(l)), argv.join(' ')).toHaveLength(1);
+        expect(lines.at(-1), argv.join(' ')).toMatch(message);
         expect(r.err).not.toMatch(/\n\s+at /);
       }
       expect(sha(file)).toBe(before);
