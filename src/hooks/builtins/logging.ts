@@ -112,6 +112,8 @@ export const loggingHook: BuiltinFactory = (opts, env) => {
 
   const runs = new PerRun<{ tools: Map<string, number> }>((api) => {
     requireOnEvent(api, 'logging')((ev) => {
+      // The most frequent events are debug-level: skip them before building anything.
+      if (min > 0 && (ev.type === 'step.started' || (ev.type === 'hook.decided' && (ev.data as { action?: unknown }).action === 'continue'))) return;
       const line = fromEvent(ev, opts.id, o.maxValueBytes);
       if (line !== undefined && wanted(line.level, line.point)) write(ev.time, ev.runId, api.workflow, ev.type, line);
     });
