@@ -464,10 +464,12 @@ class StepRun {
 
   private async skip(reason: string, cause: 'when' | 'hook' | 'redirect'): Promise<Outcome> {
     const { rs, step, view } = this;
+    // The point fires before the transition (like run_end before run.completed): a hook that fails
+    // here (an invalid result) can still fail the step.
+    if (this.has('step_skip')) await this.fire('step_skip', null, undefined, undefined, { reason, cause });
     this.to('SKIP');
     view.ended = rs.core.clock.now();
     rs.emit('step.skipped', { path: this.path, stepId: step.id, reason }, this.startId ?? this.frame.cause);
-    if (this.has('step_skip')) await this.fire('step_skip', null, undefined, undefined, { reason, cause });
     if (this.redirect !== undefined) this.addEffect('redirect', this.redirect);
     rs.commit([this.record('skipped', null)], undefined, this.frame);
     const out: Outcome = { output: null, skipped: true };
@@ -482,7 +484,13 @@ class StepRun {
       if (this.state === 'running') this.to('SUSPEND');
       throw err;
     }
-    if (err instanceof SkipRequest) return this.skip(err.reason, 'hook');
+    if (err instanceof SkipRequest) {
+      try {
+        return await this.skip(err.reason, 'hook');
+      } catch (skipErr) {
+        return this.failed(skipErr);
+      }
+    }
     if (this.forks) await settleForks(this.forks);
     const e = toHookflowError(err, ErrorCode.TOOL_ERROR, this.path);
     const isCancel = e.code === ErrorCode.HOOK_CANCELLED || e.code === ErrorCode.CANCELLED;
