@@ -154,7 +154,7 @@ export class Engine {
     const abs = resolve(file);
     const cached = this.definitions.get(abs);
     if (cached) return cached;
-    const p = loadWorkflowFile(abs, { definitionsDir: this.definitionsDirFor(abs) });
+    const p = loadWorkflowFile(abs, { definitionsDir: this.definitionsDirFor(abs), inputSchemaCheck: 'compile' });
     this.definitions.set(abs, p);
     // A failed load is not cached: the next call reads the (possibly fixed) file again.
     p.then(undefined, () => this.definitions.delete(abs));
@@ -252,7 +252,7 @@ export class Engine {
     if (!claimed) throw new HookflowError(ErrorCode.RUN_BUSY, `run "${runId}" is being executed by another live process (${run.owner ?? 'unknown'}); it will pick up signals itself`);
     let def: WorkflowDefinition;
     try {
-      def = loadWorkflowText(run.definition.text, run.definition.file, { definitionsDir: this.definitionsDirFor(run.definition.file) });
+      def = loadWorkflowText(run.definition.text, run.definition.file, { definitionsDir: this.definitionsDirFor(run.definition.file), inputSchemaCheck: 'compile' });
       await this.prepare(def);
     } catch (err) {
       await this.store.releaseRun(runId, this.owner);
@@ -490,26 +490,36 @@ export class Engine {
       await rs.flush();
       return { runId: rs.runId, status: rs.status, output: finalOutput, error: null };
     } catch (err) {
-      // A cancelled run whose last step suspended (e.g. a wait that never saw the abort) is cancelled, not suspended.
-      if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
-      if (err instanceof Suspended) {
-        await fireRun('run_suspend', rs.input, { metadata: { waiting: err.waiting } });
-        const deadlines = err.waiting.map((w) => w.deadline).filter((d): d is number => d !== null);
-        rs.transition('SUSPEND');
-        rs.emit('run.suspended', { reason: 'signal', waiting: err.waiting, wakeAt: deadlines.length ? Math.min(...deadlines) : null });
-        rs.commit(undefined, { ...rs.endPatch(rs.status, null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
-        await rs.flush();
-        return { runId: rs.runId, status: rs.status, output: null, error: null };
+      try {
+        // A cancelled run whose last step suspended (e.g. a wait that never saw the abort) is cancelled, not suspended.
+        if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);
+        if (err instanceof Suspended) {
+          await fireRun('run_suspend', rs.input, { metadata: { waiting: err.waiting } });
+          const deadlines = err.waiting.map((w) => w.deadline).filter((d): d is number => d !== null);
+          rs.transition('SUSPEND');
+          rs.emit('run.suspended', { reason: 'signal', waiting: err.waiting, wakeAt: deadlines.length ? Math.min(...deadlines) : null });
+          rs.commit(undefined, { ...rs.endPatch(rs.status, null, null), wakeAt: deadlines.length ? Math.min(...deadlines) : null });
+          await rs.flush();
+          return { runId: rs.runId, status: rs.status, output: null, error: null };
+        }
+        const info = toHookflowError(err, ErrorCode.INTERNAL).toJSON();
+        await fireRun('run_error', rs.input, { error: info });
+        return await this.finishFailed(rs, info);
+      } catch (endErr) {
+        // A hook at run_suspend / run_cancel / run_error failed the ending itself (e.g. an invalid
+        // result): the run fails with that error instead of engine.run rejecting with the run left open.
+        if (rs.status !== 'running') throw endErr;
+        return await this.finishFailed(rs, toHookflowError(endErr, ErrorCode.INTERNAL).toJSON());
       }
-      const e = toHookflowError(err, ErrorCode.INTERNAL);
-      const info = e.toJSON();
-      await fireRun('run_error', rs.input, { error: info });
-      rs.transition('FAIL');
-      rs.emit('run.failed', { error: info });
-      rs.commit(undefined, rs.endPatch(rs.status, null, info));
-      await rs.flush();
-      return { runId: rs.runId, status: rs.status, output: null, error: info };
     }
+  }
+
+  private async finishFailed(rs: RunState, info: ErrorInfo): Promise<RunResult> {
+    rs.transition('FAIL');
+    rs.emit('run.failed', { error: info });
+    rs.commit(undefined, rs.endPatch(rs.status, null, info));
+    await rs.flush();
+    return { runId: rs.runId, status: rs.status, output: null, error: info };
   }
 
   private async finishCancelled(rs: RunState, hooks: readonly HookInstance[]): Promise<RunResult> {
