@@ -191,7 +191,7 @@ function at(s: Scenario, point: HookPoint): Seen[] {
 }
 
 /** Which scenario fires each point. */
-const WHERE: Record<HookPoint, string> = Object.fromEntries(HOOK_POINTS.map((p) => [p, 'main']));
+const WHERE = Object.fromEntries(HOOK_POINTS.map((p) => [p, 'main'])) as Record<HookPoint, string>;
 Object.assign(WHERE, { step_error: 'fail', tool_error: 'fail', run_error: 'fail', breaker_open: 'fail', breaker_close: 'fail', run_cancel: 'cancel', budget_exceeded: 'budget' });
 
 function common(s: Scenario, x: Seen): void {

@@ -849,3 +849,29 @@ describe('result × point matrix (hooks.md table)', () => {
     expect(own.some((d) => d.action === action)).toBe(true);
   });
 });
+
+/** Points fired outside the run's control flow (their hooks observe); an invalid result there is reported, not fatal. */
+const OUT_OF_BAND: ReadonlySet<HookPoint> = new Set(['breaker_open', 'breaker_close', 'budget_exceeded']);
+
+describe('a result not allowed at its point', () => {
+  it.each(HOOK_POINTS.map((p) => [p] as const))('%s: fails with HOOK_RESULT_INVALID naming hook, point and action', async (point) => {
+    const f = FIXTURES[point];
+    const action = HOOK_ACTIONS.find((a) => !isActionAllowed(point, a)) as HookAction;
+    const h = hookHarness(f.options);
+    h.engine.hooks.register({ id: 'bad', at: point, run: () => ({ action, ...(action === 'redirect' ? { to: 'a' } : {}) }) as never });
+    const drive = f.drive ?? ((hh: HookHarness, y: string, i: unknown) => hh.run(y, i));
+    const r = await drive(h, f.workflow(hookItem(point, f, '{ continue: {} }')), f.input ?? {});
+    const message = `hook "bad" at ${point} returned "${action}", which is not allowed at ${point}`;
+    if (OUT_OF_BAND.has(point)) {
+      const failed = dataOf(h.events, 'hook.failed').filter((d) => d.point === point);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.error).toMatchObject({ code: 'HOOK_RESULT_INVALID' });
+      expect((failed[0]?.error as { message: string }).message).toContain(message);
+      return;
+    }
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('HOOK_RESULT_INVALID');
+    expect(r.error?.message).toContain(message);
+    expect(r.error?.details).toMatchObject({ hookId: 'bad', point });
+  });
+});
