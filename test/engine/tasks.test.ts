@@ -208,6 +208,39 @@ describe('sub-workflows', () => {
   });
 });
 
+describe('sub-workflow cancellation', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('cancelling the parent cancels the running child', async () => {
+    const h = harness();
+    // Loaded up front: file reads are real I/O, which the fake clock does not wait for.
+    await Promise.all([h.engine.load(fixture('slow-parent.yaml')), h.engine.load(fixture('slow-child.yaml'))]);
+    const run = h.engine.run(fixture('slow-parent.yaml'), { ms: 10_000 }, { runId: 'parent-1' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await h.engine.store.getRun('parent-1.call'))?.status).toBe('running');
+    await h.engine.cancel('parent-1', 'stop the family');
+    const r = await run;
+    expect(r).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED', message: 'stop the family' } });
+    expect((await h.engine.store.getRun('parent-1.call'))?.status).toBe('cancelled');
+  });
+
+  it('a timeout on the workflow step aborts the child with TIMEOUT', async () => {
+    const h = harness();
+    await h.engine.load(fixture('slow-child.yaml'));
+    const run = h.run(wf(`steps:
+  - id: call
+    workflow: ${fixture('slow-child.yaml')}
+    with: { ms: 10000 }
+    timeout: 1s
+`));
+    await vi.advanceTimersByTimeAsync(1000);
+    const r = await run;
+    expect(r.error).toMatchObject({ code: 'TIMEOUT', step: 'call' });
+    expect((await h.engine.store.getRun(`${r.runId}.call`))?.status).toBe('cancelled');
+  });
+});
+
 describe('tool modules', () => {
   it('a workflow names its modules under `tools:`, resolved relative to the file', async () => {
     const h = harness();
