@@ -2,8 +2,8 @@
  * Static check of the workflow's `input:` JSON Schema (draft 2020-12) with ajv in strict mode, so a
  * misspelled keyword (`requried`) is reported at load time instead of silently accepting any input.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { newAjv, type Ajv2020Class } from '../util/lazy-ajv.js';
 import type { PathSegment } from '../expr/path.js';
 import { type At, type LoadContext, under } from './context.js';
 import { didYouMean } from './suggest.js';
@@ -17,14 +17,10 @@ const KEYWORDS = [
   'unevaluatedItems', 'unevaluatedProperties', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly',
 ];
 
-let ajv: Ajv2020 | undefined;
+let ajv: Ajv2020Class | undefined;
 
-function getAjv(): Ajv2020 {
-  if (!ajv) {
-    ajv = new Ajv2020({ strict: true, allErrors: true });
-    addFormats.default(ajv);
-  }
-  return ajv;
+function getAjv(): Ajv2020Class {
+  return (ajv ??= newAjv({ strict: true, allErrors: true, validateSchema: false }));
 }
 
 /** A problem found in a schema, relative to the schema root. */
@@ -42,11 +38,11 @@ const memo = new Map<string, SchemaProblem[]>();
 const MEMO_MAX = 200;
 
 /** Reports problems of the `input:` schema at `at` (the `input` node). */
-export function checkInputSchema(ctx: LoadContext, at: At, schema: Record<string, unknown>): void {
-  const key = JSON.stringify(schema);
+export function checkInputSchema(ctx: LoadContext, at: At, schema: Record<string, unknown>, mode: 'full' | 'compile' = 'full'): void {
+  const key = `${mode}:${JSON.stringify(schema)}`;
   let problems = memo.get(key);
   if (!problems) {
-    problems = analyze(schema);
+    problems = analyze(schema, mode);
     if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
     memo.set(key, problems);
   }
@@ -55,9 +51,9 @@ export function checkInputSchema(ctx: LoadContext, at: At, schema: Record<string
   }
 }
 
-function analyze(schema: Record<string, unknown>): SchemaProblem[] {
+function analyze(schema: Record<string, unknown>, mode: 'full' | 'compile'): SchemaProblem[] {
   const a = getAjv();
-  if (!a.validateSchema(schema)) {
+  if (mode === 'full' && !a.validateSchema(schema)) {
     const out: SchemaProblem[] = [];
     for (const e of a.errors ?? []) {
       // Alternatives of anyOf report the same spot several times; the enum/required ones say enough.
@@ -73,7 +69,7 @@ function analyze(schema: Record<string, unknown>): SchemaProblem[] {
     return out;
   }
   try {
-    a.compile(schema);
+    validators.set(JSON.stringify(schema), a.compile(schema));
     return [];
   } catch (err) {
     const message = (err as Error).message;
@@ -84,6 +80,25 @@ function analyze(schema: Record<string, unknown>): SchemaProblem[] {
   } finally {
     a.removeSchema(schema);
   }
+}
+
+/** Validators compiled while checking, reused by the engine so a schema is compiled by one ajv once. */
+const validators = new Map<string, ValidateFunction>();
+
+/**
+ * The compiled validator of an `input:` schema that passed {@link checkInputSchema} (compiled now if
+ * this process has not checked it yet).
+ */
+export function inputValidator(schema: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let v = validators.get(key);
+  if (!v) {
+    v = getAjv().compile(schema);
+    getAjv().removeSchema(schema);
+    if (validators.size >= MEMO_MAX) validators.delete(validators.keys().next().value as string);
+    validators.set(key, v);
+  }
+  return v;
 }
 
 function pointerToPath(pointer: string): PathSegment[] {

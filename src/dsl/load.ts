@@ -44,6 +44,14 @@ export interface LoadOptions {
   loadSubWorkflows?: boolean;
   /** Limits for expression evaluation (see docs/dsl.md). */
   expression?: CompileOptions;
+  /**
+   * How the `input:` JSON Schema is checked: `full` validates it against the draft 2020-12 meta-schema
+   * and compiles it in strict mode; `compile` only compiles it in strict mode (misspelled keywords are
+   * still reported), saving the meta-schema compilation at start-up. `hookflow run` uses `compile`,
+   * `hookflow validate` uses `full`.
+   * @default 'full'
+   */
+  inputSchemaCheck?: 'full' | 'compile';
 }
 
 type Raw = Record<string, unknown>;
@@ -86,7 +94,7 @@ function analyze(text: string, file: string, opts: LoadOptions): Analysis {
   }
   const output = value.output === undefined ? undefined : ctx.template(under(root, 'output'), value.output);
   if (isRecord(value.vars)) checkLiteralVars(ctx, under(root, 'vars'), value.vars);
-  if (isRecord(value.input)) checkInputSchema(ctx, under(root, 'input'), value.input);
+  if (isRecord(value.input)) checkInputSchema(ctx, under(root, 'input'), value.input, opts.inputSchemaCheck ?? 'full');
   const tools = Array.isArray(value.tools)
     ? value.tools.filter((t): t is string => typeof t === 'string').map((t, i) => {
         const resolved = resolveRelative(file, t);

@@ -20,7 +20,7 @@ import { EventBus } from '../events/bus.js';
 import type { BreakerSnapshot, BreakerTransition } from '../hooks/breaker.js';
 import { BUILTIN_HOOKS, metricsOf, type MetricsRegistry } from '../hooks/builtins/index.js';
 import type { BuiltinEnv, BuiltinFactory, BuiltinRunApi } from '../hooks/builtins/types.js';
-import { buildDeclaredHook } from '../hooks/declared.js';
+import { buildDeclaredHook, checkDeclaredHooks } from '../hooks/declared.js';
 import { composite } from '../hooks/composites.js';
 import { HookRegistry, compileMatch, nextHookSeq, type HookInstance } from '../hooks/registry.js';
 import { HookRunner, type HookHost } from '../hooks/runner.js';
@@ -85,6 +85,11 @@ export interface RunOptions {
   runId?: string;
   /** Aborting it cancels the run. */
   signal?: AbortSignal;
+  /**
+   * Called once the run exists in the store, before any hook or step runs; not called when the
+   * definition or input is refused first. The CLI announces the run id here.
+   */
+  onCreated?: (runId: string) => void;
 }
 
 export class Engine {
@@ -238,6 +243,7 @@ export class Engine {
       owner: this.owner,
     };
     await this.store.createRun(record);
+    opts.onCreated?.(runId);
     const rs = this.newRunState(def, runId, runId, input, now, 0, [], undefined);
     return this.execute(rs, false, opts.signal);
   }
@@ -386,6 +392,8 @@ export class Engine {
       }
     }
     if (missing.length > 0) throw new HookflowError(ErrorCode.VALIDATION, missing.join('\n'), { retryable: false });
+    // A hook module that cannot load is a definition error, found before a run row exists.
+    await checkDeclaredHooks([...def.hooks, ...[...def.stepsById.values()].flatMap((st) => st.hooks)], BUILTIN_HOOKS);
   }
 
   private async buildHooks(rs: RunState): Promise<void> {

@@ -3,19 +3,19 @@
  * is journaled, so bad input is refused with the offending fields named and no run is created.
  */
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { inputValidator } from '../dsl/input-schema.js';
 import type { WorkflowDefinition } from '../dsl/types.js';
 import { ErrorCode, HookflowError } from '../errors.js';
-import { ajvIssues, createAjv } from '../tools/json-schema.js';
+import { ajvIssues } from '../tools/json-schema.js';
 
 const compiled = new WeakMap<WorkflowDefinition, ValidateFunction>();
-let ajv: ReturnType<typeof createAjv> | undefined;
 
 export function validateInput(def: WorkflowDefinition, input: unknown): void {
   if (def.input === undefined) return;
   let validate = compiled.get(def);
   if (!validate) {
     try {
-      validate = (ajv ??= createAjv()).compile(def.input);
+      validate = inputValidator(def.input);
     } catch (err) {
       throw new HookflowError(ErrorCode.VALIDATION, `${def.source.file}: the \`input\` schema is not valid JSON Schema: ${err instanceof Error ? err.message : String(err)}`, { retryable: false });
     }

@@ -2,9 +2,8 @@
  * JSON Schema (draft 2020-12) support shared by the registry and `json.validate`: one configured ajv
  * factory and the mapping of ajv errors to hookflow's `{path, message}` issue shape.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { newAjv, type Ajv2020Class } from '../util/lazy-ajv.js';
 import { formatPath, describeType, shortJson, type PathSegment } from './issues.js';
 import type { Issue } from './issues.js';
 
@@ -14,11 +13,8 @@ export type { ValidateFunction };
  * Creates an ajv instance for draft 2020-12 with formats (`email`, `uri`, `date-time`, ...).
  * `strict: false` because user schemas often carry annotations ajv does not know (`example`, `x-*`).
  */
-export function createAjv(opts: { useDefaults?: boolean } = {}): Ajv2020.default {
-  // ajv is CommonJS: under NodeNext the default import is `module.exports`, whose `.default` is the class.
-  const ajv = new Ajv2020.default({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false });
-  addFormats.default(ajv);
-  return ajv;
+export function createAjv(opts: { useDefaults?: boolean } = {}): Ajv2020Class {
+  return newAjv({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false });
 }
 
 /** True when a JSON Schema declares a `default` anywhere (ajv then mutates the validated data). */
