@@ -71,8 +71,9 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
         const file = resolve(io.cwd, positionals[0] as string);
         const def = await engine.load(file);
         const runId = values['run-id'] ?? randomUUID();
-        io.stderr(`hookflow: run ${runId} (${def.name}${def.version !== null ? ` v${def.version}` : ''}) on ${built.store.kind}\n`);
-        result = await engine.run(def, input, { runId, signal: ac.signal });
+        // Announced once the run exists: a refused definition or input leaves no id behind.
+        const announce = (id: string): void => io.stderr(`hookflow: run ${id} (${def.name}${def.version !== null ? ` v${def.version}` : ''}) on ${built.store.kind}\n`);
+        result = await engine.run(def, input, { runId, signal: ac.signal, onCreated: announce });
         break;
       }
       case 'resume':
