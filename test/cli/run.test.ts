@@ -49,9 +49,13 @@ function hookflow(args: string[], store = newStore()): Promise<Result> {
   });
 }
 
-/** An error report: one `hookflow: CODE: ...` line (plus indented detail lines), never a stack trace. */
+/**
+ * An error report: one `hookflow: CODE: ...` line (plus indented detail lines), never a stack trace,
+ * and no run id announced for a run that was never created.
+ */
 function expectCleanError(r: Result, code: string, message: RegExp): void {
-  expect(r.stderr).toMatch(new RegExp(`^hookflow: ${code}: `, 'm'));
+  expect(r.stderr).toMatch(new RegExp(`^hookflow: ${code}: `));
+  expect(r.stderr).not.toMatch(/^hookflow: run /m);
   expect(r.stderr).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
   expect(r.stderr).not.toMatch(/internal error/);
