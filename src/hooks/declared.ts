@@ -137,8 +137,41 @@ function materialize(rule: RuleResult, value: (t: Template) => unknown): HookRes
   }
 }
 
-/** Imports a hook module (JS directly, TS through tsx) and returns its hook function. */
-export async function loadHookModule(file: string, exportName: string | undefined, hookId: string): Promise<HookInvoke> {
+const loadedModules = new Map<string, Promise<HookInvoke>>();
+
+/**
+ * Imports a hook module (JS directly, TS through tsx) and returns its hook function. Loaded once per
+ * process and export (like any ES module); a failed load is retried on the next call.
+ */
+export function loadHookModule(file: string, exportName: string | undefined, hookId: string): Promise<HookInvoke> {
+  const key = `${file}#${exportName ?? 'default'}`;
+  let p = loadedModules.get(key);
+  if (p === undefined) {
+    p = importHookModule(file, exportName, hookId);
+    loadedModules.set(key, p);
+    p.catch(() => loadedModules.delete(key));
+  }
+  return p;
+}
+
+/**
+ * Checks the declared hooks of a definition before a run is created: every module loads and has a
+ * usable export, every built-in exists. (Built-in options are checked when the run builds its hooks.)
+ */
+export async function checkDeclaredHooks(decls: Iterable<HookDecl>, builtins: ReadonlyMap<string, BuiltinFactory>): Promise<void> {
+  for (const decl of decls) {
+    const src = decl.source;
+    if (src.kind === 'module') await loadHookModule(src.module, src.export, decl.id);
+    else if (src.kind === 'use' && !builtins.has(src.use)) throw unknownBuiltin(decl.id, src.use, builtins);
+    else if (src.kind === 'composite') await checkDeclaredHooks(src.hooks, builtins);
+  }
+}
+
+function unknownBuiltin(hookId: string, name: string, builtins: ReadonlyMap<string, BuiltinFactory>): HookflowError {
+  return new HookflowError(ErrorCode.VALIDATION, `hook "${hookId}": unknown built-in "${name}"; available: ${[...builtins.keys()].join(', ')}`, { retryable: false });
+}
+
+async function importHookModule(file: string, exportName: string | undefined, hookId: string): Promise<HookInvoke> {
   let mod: Record<string, unknown>;
   try {
     if (/\.(c|m)?tsx?$/.test(file)) {
@@ -196,9 +229,7 @@ export async function buildDeclaredHook(decl: HookDecl, env: DeclaredEnv): Promi
       break;
     case 'use': {
       const factory = env.builtins.get(src.use);
-      if (!factory) {
-        throw new HookflowError(ErrorCode.VALIDATION, `hook "${decl.id}": unknown built-in "${src.use}"; available: ${[...env.builtins.keys()].join(', ')}`, { retryable: false });
-      }
+      if (!factory) throw unknownBuiltin(decl.id, src.use, env.builtins);
       const spec = await factory({ id: decl.id, key, with: src.with, at: points.length > 0 ? points : undefined }, env.builtinEnv);
       invoke = spec.invoke;
       if (points.length === 0) points = spec.points;
