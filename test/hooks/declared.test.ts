@@ -186,6 +186,8 @@ steps:
 `)),
     ).rejects.toThrow(/hook "gone": cannot load module .*does-not-exist\.mjs/);
     expect(h.calls['test.echo']).toBeUndefined();
+    // Found before the run exists: no run row is left behind.
+    expect(await h.engine.store.listRuns()).toEqual([]);
   });
 });
 
