@@ -4,7 +4,7 @@
  * case); the parent prints markdown tables to stdout and progress to stderr.
  *
  * Options: `--quick` (few repetitions, for a smoke run), `--only S1,S5,growth` (id prefixes),
- * `--json file` (raw results), `--profile dir` (run each case under --cpu-prof and list its hot spots).
+ * `--json file` (raw results), `--profile dir` (profile each case's timed repetitions and list its hot spots).
  */
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,7 +46,7 @@ if (child !== undefined) {
   ];
   if (profileDir) {
     const files = results.map((r) => [r.id, join(profileDir, profileName(r.id))] as const).filter(([, f]) => existsSync(f));
-    out.push('', 'CPU profiles (whole child process: setup, warm-up and timed runs):', '', ...files.map(([id, f]) => formatHotSpots(id, f)));
+    out.push('', 'CPU profiles of the timed repetitions (V8 sampling profiler, self time):', '', ...files.map(([id, f]) => formatHotSpots(id, f)));
   }
   process.stdout.write(`${out.join('\n')}\n`);
   const json = argValue('--json');

@@ -93,7 +93,11 @@ export function measureLanggraph(p, scenario) {
     }
     case 'S3': {
       const graph = loop(1000);
-      return timeIt({ run: () => invoke(graph) }, { units: 1000, ...reps(p, 10, 2) });
+      const run = async () => {
+        const r = await invoke(graph);
+        if (r.i !== 1000) throw new Error(`bench: LangGraph loop ran ${r.i} iterations`);
+      };
+      return timeIt({ run }, { units: 1000, ...reps(p, 10, 2) });
     }
     case 'S4':
       return chainSqlite(p);

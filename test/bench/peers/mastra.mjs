@@ -25,13 +25,37 @@ function chain(n, id = 'chain') {
   return wf.commit();
 }
 
+/** Branches run by the S2 workflow (Mastra's foreach leaves null outputs out of its result, so count calls). */
+let fanCalls = 0;
+
 function fan(n) {
-  return createWorkflow({ id: 'fan', inputSchema: z.array(z.number()), outputSchema: any }).foreach(noopStep('b'), { concurrency: n }).commit();
+  const branch = createStep({
+    id: 'b',
+    inputSchema: any,
+    outputSchema: any,
+    execute: () => {
+      fanCalls++;
+      return noop();
+    },
+  });
+  return createWorkflow({ id: 'fan', inputSchema: z.array(z.number()), outputSchema: any }).foreach(branch, { concurrency: n }).commit();
 }
 
+/** Iterations run by the S3 workflow, checked after each run. */
+let loopCalls = 0;
+
 function loop(n) {
+  const body = createStep({
+    id: 'body',
+    inputSchema: any,
+    outputSchema: any,
+    execute: () => {
+      loopCalls++;
+      return noop();
+    },
+  });
   return createWorkflow({ id: 'loop', inputSchema: any, outputSchema: any })
-    .dountil(noopStep('body'), async ({ iterationCount }) => iterationCount >= n)
+    .dountil(body, async ({ iterationCount }) => iterationCount >= n)
     .commit();
 }
 
@@ -70,11 +94,21 @@ export function measureMastra(p, scenario) {
     case 'S2': {
       const wf = fan(1000);
       const items = Array.from({ length: 1000 }, (_, i) => i);
-      return timeIt({ run: () => start(wf, items) }, { units: 1000, ...reps(p, 10, 2) });
+      const run = async () => {
+        fanCalls = 0;
+        await start(wf, items);
+        if (fanCalls !== 1000) throw new Error(`bench: Mastra foreach ran ${fanCalls} branches`);
+      };
+      return timeIt({ run }, { units: 1000, ...reps(p, 10, 2) });
     }
     case 'S3': {
       const wf = loop(1000);
-      return timeIt({ run: () => start(wf, {}) }, { units: 1000, ...reps(p, 10, 2) });
+      const run = async () => {
+        loopCalls = 0;
+        await start(wf, {});
+        if (loopCalls !== 1000) throw new Error(`bench: Mastra dountil ran ${loopCalls} iterations`);
+      };
+      return timeIt({ run }, { units: 1000, ...reps(p, 10, 2) });
     }
     case 'S4':
       return chainLibsql(p);

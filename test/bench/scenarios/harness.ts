@@ -3,6 +3,9 @@
  * and forced GC, medians with min/max, and one child process per case so that peak RSS is per case.
  */
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 /** How a case is timed: `units` is what the per-unit figure divides by (steps, branches, iterations). */
@@ -76,6 +79,20 @@ function collect(): void {
   if (typeof gc === 'function') gc();
 }
 
+/**
+ * Set in a child started with `--profile-out`: the V8 profiler runs during the timed part of each
+ * repetition only (not setup, warm-up or the forced GC), and the profiles are written at the end.
+ */
+let profiler: { session: Session; profiles: unknown[] } | undefined;
+
+async function startProfile(): Promise<void> {
+  if (profiler) await profiler.session.post('Profiler.start');
+}
+
+async function stopProfile(): Promise<void> {
+  if (profiler) profiler.profiles.push((await profiler.session.post('Profiler.stop')).profile);
+}
+
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -92,11 +109,13 @@ export async function timeIt<C>(body: Timed<C>, opts: TimingOptions): Promise<Me
   for (let i = 0; i < warmup + reps; i++) {
     const ctx = (await body.prepare?.()) as C;
     collect();
+    if (i >= warmup) await startProfile();
     const cpu0 = process.cpuUsage();
     const start = performance.now();
     await body.run(ctx);
     const ms = performance.now() - start;
     const used = process.cpuUsage(cpu0);
+    if (i >= warmup) await stopProfile();
     await body.cleanup?.(ctx);
     if (i >= warmup) {
       samples.push(ms);
@@ -129,6 +148,13 @@ export interface CaseResult extends Omit<BenchCase, 'measure'>, Measurement {
 export async function runChild(cases: readonly BenchCase[], id: string): Promise<void> {
   const c = cases.find((x) => x.id === id);
   if (!c) throw new Error(`bench: no case "${id}"; known: ${cases.map((x) => x.id).join(', ')}`);
+  const profileOut = argValue('--profile-out');
+  if (profileOut) {
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    profiler = { session, profiles: [] };
+  }
   let m: Measurement;
   try {
     m = await c.measure();
@@ -137,33 +163,33 @@ export async function runChild(cases: readonly BenchCase[], id: string): Promise
     console.error(err);
     m = failed(err instanceof Error ? err.message : String(err));
   }
+  if (profileOut && profiler) writeFileSync(profileOut, JSON.stringify(profiler.profiles));
   await new Promise<void>((resolve, reject) => {
     const send = process.send;
     if (!send) return reject(new Error('bench: --child needs an IPC channel (start it through the runner)'));
     send.call(process, m, (err: Error | null) => (err ? reject(err) : resolve()));
   });
-  // Exit now: a pathological hook's timers must not hold the run back, and an orderly exit is what makes
-  // --cpu-prof write its profile.
+  // Exit now: a pathological hook's timers must not hold the run back.
   process.exit(0);
 }
 
-/** A file name for a case's CPU profile (`S2-1000/hookflow` → `S2-1000_hookflow.cpuprofile`). */
+/** The file a case's CPU profiles go to (`S2-1000/hookflow` → `S2-1000_hookflow.cpuprofiles.json`). */
 export function profileName(id: string): string {
-  return `${id.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`;
+  return `${id.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofiles.json`;
 }
 
 /**
  * Starts `script --child <id> ...args` once per case, sequentially, and collects the results. With
- * `profileDir`, each child runs under `--cpu-prof` and leaves `profileDir/<profileName(id)>`.
+ * `profileDir`, each child profiles its timed repetitions into `profileDir/<profileName(id)>`.
  */
 export async function runCases(script: string, cases: readonly BenchCase[], args: readonly string[] = [], profileDir?: string): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of cases) {
     process.stderr.write(`  ${c.id.padEnd(34)} `);
-    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', profileName(c.id)] : [])];
+    const childArgs = ['--child', c.id, ...args, ...(profileDir ? ['--profile-out', join(profileDir, profileName(c.id))] : [])];
     const m = await new Promise<Measurement>((resolve, reject) => {
       let got: Measurement | undefined;
-      const child = fork(script, ['--child', c.id, ...args], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const child = fork(script, childArgs, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
       child.on('message', (msg) => {
         got = msg as Measurement;
       });

@@ -1,6 +1,7 @@
 /**
- * Summary of a V8 CPU profile (`node --cpu-prof`): the functions with the most self time, so a hot spot
- * can be reported next to the numbers (`npm run bench -- --profile <dir>`).
+ * Summary of the V8 CPU profiles of a case's timed repetitions (`npm run bench -- --profile <dir>`): the
+ * functions with the most self time, and the engine functions (dist/) with the most total time (self +
+ * callees), so a hot spot can be reported next to the numbers.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -17,12 +19,12 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** One line of the summary: function, location, self time and its share of the profile. */
+/** One function of the summary: where it is, its self and total time and their shares. */
 export interface HotSpot {
   fn: string;
   where: string;
   selfMs: number;
-  share: number;
+  totalMs: number;
 }
 
 function location(url: string, line: number): string {
@@ -31,34 +33,56 @@ function location(url: string, line: number): string {
   return `${path.replace(/^.*node_modules\//, '')}:${line + 1}`;
 }
 
-/** The `top` functions by self time in the profile at `file` (idle time left out). */
-export function hotSpots(file: string, top = 15): { totalMs: number; spots: HotSpot[] } {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const selfUs = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i] as number;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
-  const byFn = new Map<string, HotSpot>();
-  let totalUs = 0;
-  for (const node of profile.nodes) {
-    const us = selfUs.get(node.id) ?? 0;
-    if (node.callFrame.functionName === '(idle)' || us === 0) continue;
-    totalUs += us;
-    const where = location(node.callFrame.url, node.callFrame.lineNumber);
-    const key = `${node.callFrame.functionName}@${where}`;
-    const spot = byFn.get(key) ?? { fn: node.callFrame.functionName || '(anonymous)', where, selfMs: 0, share: 0 };
-    spot.selfMs += us / 1000;
-    byFn.set(key, spot);
-  }
-  const spots = [...byFn.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
-  for (const s of spots) s.share = s.selfMs / (totalUs / 1000);
-  return { totalMs: totalUs / 1000, spots };
+/** Samples that are not the workload: waiting, and the inspector carrying out Profiler.start/stop. */
+function ignored(frame: ProfileNode['callFrame']): boolean {
+  return frame.functionName === '(idle)' || (frame.functionName === 'dispatch' && frame.url === '');
 }
 
-/** The hot spots as a markdown list. */
-export function formatHotSpots(title: string, file: string, top = 15): string {
-  const { totalMs, spots } = hotSpots(file, top);
-  const lines = spots.map((s) => `  - ${(s.share * 100).toFixed(1)}% ${s.selfMs.toFixed(0)} ms \`${s.fn}\` ${s.where}`);
-  return `- ${title} (${totalMs.toFixed(0)} ms of samples, self time):\n${lines.join('\n')}`;
+/** Self and total time per function over all profiles in `file`. */
+export function hotSpots(file: string): { sampledMs: number; spots: HotSpot[] } {
+  const profiles = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile[];
+  const byFn = new Map<string, HotSpot>();
+  let sampledUs = 0;
+  for (const profile of profiles) {
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const spot = (n: ProfileNode): HotSpot => {
+      const where = location(n.callFrame.url, n.callFrame.lineNumber);
+      const key = `${n.callFrame.functionName}@${where}`;
+      let s = byFn.get(key);
+      if (!s) byFn.set(key, (s = { fn: n.callFrame.functionName || '(anonymous)', where, selfMs: 0, totalMs: 0 }));
+      return s;
+    };
+    for (let i = 0; i < profile.samples.length; i++) {
+      const leaf = nodes.get(profile.samples[i] as number);
+      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      if (!leaf || ignored(leaf.callFrame)) continue;
+      sampledUs += ms * 1000;
+      spot(leaf).selfMs += ms;
+      // Total time: each function on the stack once, however often it recurses.
+      const seen = new Set<HotSpot>();
+      for (let n: ProfileNode | undefined = leaf; n; n = nodes.get(parent.get(n.id) ?? -1)) {
+        const s = spot(n);
+        if (!seen.has(s)) {
+          seen.add(s);
+          s.totalMs += ms;
+        }
+      }
+    }
+  }
+  return { sampledMs: sampledUs / 1000, spots: [...byFn.values()] };
+}
+
+/** The hot spots as a markdown list: top functions by self time, then engine functions by total time. */
+export function formatHotSpots(title: string, file: string, top = 12): string {
+  const { sampledMs, spots } = hotSpots(file);
+  const pct = (ms: number): string => `${((ms / sampledMs) * 100).toFixed(1)}%`;
+  const self = [...spots].sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
+  const engine = spots.filter((s) => s.where.startsWith('dist/')).sort((a, b) => b.totalMs - a.totalMs).slice(0, top);
+  return [
+    `- ${title} (${sampledMs.toFixed(0)} ms sampled)`,
+    `  - self time: ${self.map((s) => `\`${s.fn}\` ${s.where} ${pct(s.selfMs)}`).join(', ')}`,
+    `  - engine total time: ${engine.map((s) => `\`${s.fn}\` ${s.where} ${pct(s.totalMs)}`).join(', ')}`,
+  ].join('\n');
 }
