@@ -46,8 +46,9 @@ function newest(dir: string): number {
 }
 
 /**
- * Builds dist/ when it is missing or older than src/ (`npm test` builds first; this keeps a direct
- * `vitest run` honest). A lock directory serialises test files that ask at the same time.
+ * Builds (`npm run build`) when the compiled CLI is missing or older than src/ (`npm test` builds first;
+ * this keeps a direct `vitest run` honest). bin/hookflow.js runs the bundle when it is at least as new
+ * as dist/cli/main.js, else main.js. A lock directory serialises test files that ask at the same time.
  */
 export async function ensureBuilt(): Promise<void> {
   const main = join(REPO, 'dist', 'cli', 'main.js');
@@ -65,8 +66,8 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (fresh()) return;
-    const r = spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
-    if (!existsSync(main)) throw new Error(`build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
+    if (!fresh()) throw new Error(`npm run build did not produce a fresh ${main} (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

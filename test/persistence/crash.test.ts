@@ -10,17 +10,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite.js';
+import { createEngine, SqliteStore, type ToolDefinition } from '../../src/index.js';
 import { FIXTURES, TOOLS, ensureBuilt, execKey, hookflow, lineCount, readExecutions, resultOf, seeded, type CliResult } from './cli-harness.js';
 
 const WORKFLOWS = ['sequence', 'parallel', 'loops', 'hooks', 'subflow', 'mixed'] as const;
 const SEEDS = [1, 2, 3, 4];
 
 let dir: string;
+const references = new Map<string, Reference>();
 
 beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'hookflow-crash-'));
+  // Uninterrupted reference runs, in this process (one after the other: the tools read process.env).
+  const tools = ((await import(TOOLS)) as { default: ToolDefinition[] }).default;
+  const saved = process.env.HOOKFLOW_COUNT_FILE;
+  try {
+    for (const name of WORKFLOWS) references.set(name, await reference(name, tools));
+  } finally {
+    if (saved === undefined) delete process.env.HOOKFLOW_COUNT_FILE;
+    else process.env.HOOKFLOW_COUNT_FILE = saved;
+  }
 }, 180_000);
 
 afterAll(() => {
@@ -53,12 +63,17 @@ function completedToolSteps(db: string, runId: string): Set<string> {
   }
 }
 
-async function reference(name: string): Promise<Reference> {
+async function reference(name: string, tools: ToolDefinition[]): Promise<Reference> {
   const count = join(dir, `${name}-ref.count`);
-  const r = await hookflow(args('run', join(FIXTURES, `${name}.yaml`), join(dir, `${name}-ref.db`), 'ref'), { env: { HOOKFLOW_COUNT_FILE: count } });
-  expect(r.code, r.stderr).toBe(0);
-  const res = resultOf(r);
-  expect(res.status).toBe('completed');
+  process.env.HOOKFLOW_COUNT_FILE = count;
+  const store = SqliteStore.open(join(dir, `${name}-ref.db`));
+  const engine = createEngine({ store, tools });
+  const r = await engine.run(join(FIXTURES, `${name}.yaml`), {}, { runId: 'ref' });
+  await engine.close();
+  store.close();
+  expect(r.status, JSON.stringify(r.error)).toBe('completed');
+  // Compared with what the CLI prints: the JSON form.
+  const res = JSON.parse(JSON.stringify(r)) as { output: unknown };
   const execs = readExecutions(count);
   const keys = new Set(execs.map((e) => execKey(e, 'ref')));
   // An uninterrupted run executes every (run, path, attempt) once.
@@ -103,7 +118,7 @@ async function crashAndResume(name: string, seed: number, ref: Reference): Promi
 describe.concurrent('SIGKILL at seeded points, then hookflow resume', () => {
   for (const name of WORKFLOWS) {
     it(`${name}.yaml ends with the uninterrupted output and re-executes only in-flight steps`, async () => {
-      const ref = await reference(name);
+      const ref = references.get(name) as Reference;
       let killedSomewhere = 0;
       for (const seed of SEEDS) {
         const { segments, runId, count } = await crashAndResume(name, seed, ref);
