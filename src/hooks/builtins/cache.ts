@@ -20,7 +20,7 @@ import { compileMatch, matches } from '../registry.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { metricsOf } from './metrics.js';
 import { checkPoints, duration, evalTemplate, keyString, parseOptions, template as templateOption } from './options.js';
-import type { BuiltinFactory } from './types.js';
+import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 const POINTS: readonly HookPoint[] = ['before_step', 'before_tool', 'before_agent'];
 
@@ -44,10 +44,16 @@ interface CacheIndex {
   ttl: number | undefined;
 }
 
-/** Creates the `cache` hook. */
-export const cacheHook: BuiltinFactory = (opts, env) => {
+/** Checks the `cache` options and `at:` without building the hook (what `use: cache` would reject). */
+export function cacheOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('cache', opts, schema);
   checkPoints('cache', opts, POINTS);
+  return o;
+}
+
+/** Creates the `cache` hook. */
+export const cacheHook: BuiltinFactory = (opts, env) => {
+  const o = cacheOptions(opts);
   const metrics = metricsOf(env);
   const labels = { hook: opts.id };
   const match = compileMatch(o.match);

@@ -19,7 +19,7 @@ import type { TokenUsage } from '../../tools/types.js';
 import { globMatch } from '../../util/glob.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, parseOptions, PerRun } from './options.js';
-import type { BuiltinEnv, BuiltinFactory, BuiltinRunApi } from './types.js';
+import type { BuiltinEnv, BuiltinFactory, BuiltinOptions, BuiltinRunApi } from './types.js';
 
 const POINTS: readonly HookPoint[] = ['run_start', 'run_resume', 'before_tool', 'before_agent', 'run_end', 'run_error', 'run_cancel', 'run_suspend'];
 
@@ -102,10 +102,16 @@ function money(v: number): string {
   return `$${v.toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
-/** Creates the `cost` hook. */
-export const costHook: BuiltinFactory = async (opts, env) => {
+/** Checks the `cost` options and `at:` without building the hook (what `use: cost` would reject). */
+export function costOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('cost', opts, schema);
   checkPoints('cost', opts, POINTS);
+  return o;
+}
+
+/** Creates the `cost` hook. */
+export const costHook: BuiltinFactory = async (opts, env) => {
+  const o = costOptions(opts);
   const file = o.pricing !== undefined ? resolve(env.workspace, o.pricing) : env.definitionsDir !== undefined && existsSync(join(env.definitionsDir, 'pricing.yaml')) ? join(env.definitionsDir, 'pricing.yaml') : DEFAULT_PRICING_FILE;
   const base = await tableFor(env, file);
   const table: PriceTable = o.models === undefined ? base : { ...base, models: { ...base.models, ...o.models } };

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { HOOK_POINTS, type HookPoint } from '../types.js';
 import { checkPoints, parseOptions, preview } from './options.js';
-import type { BuiltinFactory } from './types.js';
+import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 /** State-save points are excluded: an event emitted while the journal is being written would trigger another write. */
 export const DEBUG_POINTS: readonly HookPoint[] = HOOK_POINTS.filter((p) => p !== 'before_state_save' && p !== 'after_state_save');
@@ -18,10 +18,16 @@ const schema = z.strictObject({
   maxValueBytes: z.number().int().min(16).default(4096),
 });
 
-/** Creates the `debug` hook. */
-export const debugHook: BuiltinFactory = (opts, env) => {
+/** Checks the `debug` options and `at:` without building the hook (what `use: debug` would reject). */
+export function debugOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('debug', opts, schema);
   checkPoints('debug', opts, DEBUG_POINTS);
+  return o;
+}
+
+/** Creates the `debug` hook. */
+export const debugHook: BuiltinFactory = (opts, env) => {
+  const o = debugOptions(opts);
   const max = o.maxValueBytes;
   return {
     points: opts.at ?? [...DEBUG_POINTS],

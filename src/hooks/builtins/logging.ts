@@ -12,7 +12,7 @@ import { HOOK_POINTS, type HookContext, type HookPoint } from '../types.js';
 import { openSink } from './log-sink.js';
 import { checkPoints, parseOptions, PerRun, preview, requireOnEvent } from './options.js';
 import { redactSecrets } from './redact.js';
-import type { BuiltinFactory } from './types.js';
+import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
@@ -90,10 +90,16 @@ function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number): Line |
   }
 }
 
-/** Creates the `logging` hook. */
-export const loggingHook: BuiltinFactory = (opts, env) => {
+/** Checks the `logging` options and `at:` without building the hook (what `use: logging` would reject). */
+export function loggingOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('logging', opts, schema);
   checkPoints('logging', opts, [...ATTACH_POINTS, ...TOOL_POINTS]);
+  return o;
+}
+
+/** Creates the `logging` hook. */
+export const loggingHook: BuiltinFactory = (opts, env) => {
+  const o = loggingOptions(opts);
   const min = RANK[o.level];
   const only = o.points === undefined ? undefined : new Set<HookPoint>(o.points);
   const sink = openSink(o.file, env.workspace, opts.id);

@@ -13,7 +13,7 @@ import type { UniversalEvent } from '../../events/types.js';
 import type { HookContext, HookPoint } from '../types.js';
 import { DEFAULT_BUCKETS, MetricsRegistry } from './metrics-registry.js';
 import { checkPoints, parseOptions, PerRun, requireOnEvent } from './options.js';
-import type { BuiltinEnv, BuiltinFactory, BuiltinRunApi } from './types.js';
+import type { BuiltinEnv, BuiltinFactory, BuiltinOptions, BuiltinRunApi } from './types.js';
 
 const SHARED_KEY = 'hookflow:metrics';
 const ATTACH_POINTS: readonly HookPoint[] = ['run_start', 'run_resume'];
@@ -76,10 +76,16 @@ interface RunMetrics {
   tools: Map<string, number>;
 }
 
-/** Creates the `metrics` hook. */
-export const metricsHook: BuiltinFactory = (opts, env) => {
+/** Checks the `metrics` options and `at:` without building the hook (what `use: metrics` would reject). */
+export function metricsOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('metrics', opts, schema);
   checkPoints('metrics', opts, [...ATTACH_POINTS, ...TOOL_POINTS]);
+  return o;
+}
+
+/** Creates the `metrics` hook. */
+export const metricsHook: BuiltinFactory = (opts, env) => {
+  const o = metricsOptions(opts);
   const { registry: reg, owners } = registryOf(env);
   const bounds = o.buckets ?? DEFAULT_BUCKETS;
   const self = {};

@@ -15,7 +15,7 @@ import { sleep } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, duration, evalTemplate, keyString, parseOptions, template } from './options.js';
-import type { BuiltinFactory, BuiltinHookSpec } from './types.js';
+import type { BuiltinFactory, BuiltinHookSpec, BuiltinOptions } from './types.js';
 
 const POINTS: readonly HookPoint[] = ['before_step', 'before_tool', 'before_agent', 'before_branch', 'before_iteration'];
 /** Distinct keys kept per hook; the least recently used bucket is forgotten past this. */
@@ -89,10 +89,16 @@ export function takeToken(b: Bucket, now: number, rate: Rate, burst: number, res
   return Math.max(1, Math.ceil((-b.tokens * rate.per) / rate.tokens - 1e-9));
 }
 
-/** Creates the `rate-limit` hook. */
-export const rateLimitHook: BuiltinFactory = (opts, env) => {
+/** Checks the `rate-limit` options and `at:` without building the hook (what `use: rate-limit` would reject). */
+export function rateLimitOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('rate-limit', opts, schema);
   checkPoints('rate-limit', opts, POINTS);
+  return o;
+}
+
+/** Creates the `rate-limit` hook. */
+export const rateLimitHook: BuiltinFactory = (opts, env) => {
+  const o = rateLimitOptions(opts);
   const burst = o.burst ?? Math.max(1, Math.floor(o.rate.tokens));
   const sharedKey = `rate-limit:${opts.key}`;
   let buckets = env.shared.get(sharedKey) as LRUCache<string, Bucket> | undefined;

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { globMatch } from '../../util/glob.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, duration, evalTemplate, optionError, parseOptions, PerRun, template, truthy } from './options.js';
-import type { BuiltinFactory } from './types.js';
+import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 const ERROR_POINTS: readonly HookPoint[] = ['step_error', 'tool_error'];
 const OUTPUT_POINTS: readonly HookPoint[] = ['after_step', 'after_tool', 'after_agent'];
@@ -71,15 +71,21 @@ const schema = z.strictObject({
   respectRetryAfter: z.boolean().default(true),
 });
 
-/** Creates the `retry` hook. */
-export const retryHook: BuiltinFactory = (opts, env) => {
+/** Checks the `retry` options and `at:` without building the hook (what `use: retry` would reject). */
+export function retryOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('retry', opts, schema);
   checkPoints('retry', opts, [...ERROR_POINTS, ...OUTPUT_POINTS]);
-  const points = opts.at ?? ['step_error'];
   if (o.when === undefined) {
-    const bad = points.filter((p) => OUTPUT_POINTS.includes(p));
+    const bad = (opts.at ?? []).filter((p) => OUTPUT_POINTS.includes(p));
     if (bad.length > 0) throw optionError('retry', opts.id, `with.when: required at ${bad.join(', ')} (the condition on the output that calls for a retry), found nothing`);
   }
+  return o;
+}
+
+/** Creates the `retry` hook. */
+export const retryHook: BuiltinFactory = (opts, env) => {
+  const o = retryOptions(opts);
+  const points = opts.at ?? ['step_error'];
   const b: Backoff = { factor: o.factor, minTimeout: o.minTimeout, maxTimeout: o.maxTimeout ?? Number.POSITIVE_INFINITY, randomize: o.randomize };
   const random = env.random ?? Math.random;
   // Retries granted so far per operation of a run (its path, point, tool and agent call).

@@ -18,7 +18,7 @@ import { globMatch } from '../../util/glob.js';
 import type { HookContext, HookPoint, HookResult } from '../types.js';
 import { checkPoints, jsonBytes, optionError, parseOptions, PerRun } from './options.js';
 import { createRedactor } from './redact.js';
-import type { BuiltinFactory } from './types.js';
+import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 const RUN_POINTS: readonly HookPoint[] = ['run_start', 'run_resume'];
 const ALL_POINTS: readonly HookPoint[] = [...RUN_POINTS, 'before_tool', 'after_tool', 'before_agent'];
@@ -46,8 +46,8 @@ const schema = z.strictObject({
   allowExec: z.boolean().default(false),
 });
 
-/** Creates the `security` hook. */
-export const securityHook: BuiltinFactory = (opts, env) => {
+/** Checks the `security` options and `at:` without building the hook; compiles `secretPatterns`. */
+export function securityOptions(opts: BuiltinOptions): { o: z.output<typeof schema>; patterns: RegExp[] } {
   const o = parseOptions('security', opts, schema);
   checkPoints('security', opts, ALL_POINTS);
   const patterns = o.secretPatterns.map((src, i) => {
@@ -57,6 +57,12 @@ export const securityHook: BuiltinFactory = (opts, env) => {
       throw optionError('security', opts.id, `with.secretPatterns[${i}]: expected a regular expression, found ${JSON.stringify(src)} (${(err as Error).message})`);
     }
   });
+  return { o, patterns };
+}
+
+/** Creates the `security` hook. */
+export const securityHook: BuiltinFactory = (opts, env) => {
+  const { o, patterns } = securityOptions(opts);
   const redactor = o.redact ? createRedactor({ keys: o.secretKeys, patterns }) : undefined;
 
   const setUp = new PerRun<true>((api) => {

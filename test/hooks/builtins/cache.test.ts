@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEngine, loadWorkflowText, SqliteStore } from '../../../src/index.js';
 import { harness, testTools, wf } from '../../helpers.js';
-import { tempDir } from './support.js';
+import { refused, tempDir } from './support.js';
 
 const hits = (h: ReturnType<typeof harness>, hook = 'c') => h.engine.metrics().value('hookflow_cache_requests_total', { hook, result: 'hit' });
 const misses = (h: ReturnType<typeof harness>, hook = 'c') => h.engine.metrics().value('hookflow_cache_requests_total', { hook, result: 'miss' });
@@ -206,10 +206,10 @@ steps:
 steps:
   - { id: a, tool: test.echo, with: { value: 1 } }
 `));
-    await expect(bad('{ ttl: soon }')).rejects.toThrow(/hook "c" \(use: cache\): with\.ttl: expected a duration .*found "soon"/);
-    await expect(bad('{ max: 0 }')).rejects.toThrow(/with\.max: expected a number >= 1, found 0/);
-    await expect(bad('{ key: "${ (" }')).rejects.toThrow(/with\.key: invalid expression/);
-    await expect(bad('{ persist: yes }')).rejects.toThrow(/with\.persist: expected true or false, found "yes"/);
-    await expect(bad('{}', '\n    at: after_step')).rejects.toThrow(/at: cache cannot act at after_step; expected some of before_step, before_tool, before_agent/);
+    expect(await refused(bad('{ ttl: soon }'))).toMatch(/hook "c" \(use: cache\): with\.ttl: expected a duration .*found "soon"/);
+    expect(await refused(bad('{ max: 0 }'))).toMatch(/with\.max: expected a number >= 1, found 0/);
+    expect(await refused(bad('{ key: "${ (" }'))).toMatch(/with\.key: invalid expression/);
+    expect(await refused(bad('{ persist: yes }'))).toMatch(/with\.persist: expected true or false, found "yes"/);
+    expect(await refused(bad('{}', '\n    at: after_step'))).toMatch(/at: cache cannot act at after_step; expected some of before_step, before_tool, before_agent/);
   });
 });

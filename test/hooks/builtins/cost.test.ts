@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inspectCommand } from '../../../src/cli/commands/inspect.js';
 import { createEngine, loadWorkflowText, SqliteStore, type HookContext } from '../../../src/index.js';
 import { harness, testTools, wf } from '../../helpers.js';
-import { tempDir, usageTool } from './support.js';
+import { refused, tempDir, usageTool } from './support.js';
 
 /** 1000 input tokens of model `priced` cost $0.01. */
 const PRICES = 'models: { priced: { input: 10, output: 100 } }';
@@ -216,9 +216,9 @@ steps:
 steps:
   - { id: a, tool: test.echo, with: { value: 1 } }
 `));
-    await expect(bad('{ budget: { perRun: -1 } }')).rejects.toThrow(/hook "money" \(use: cost\): with\.budget\.perRun: expected a number > 0, found -1/);
-    await expect(bad('{ budget: { perRuns: 1 } }')).rejects.toThrow(/with\.budget\.perRuns: unknown option "perRuns" \(did you mean "perRun"\?\)/);
-    await expect(bad('{ pricing: ./nope.yaml }')).rejects.toThrow(/cannot read the price table .*nope\.yaml/);
-    await expect(bad('{ models: { x: { input: 1 } } }')).rejects.toThrow(/with\.models\.x\.output: missing required key "output"/);
+    expect(await refused(bad('{ budget: { perRun: -1 } }'))).toMatch(/hook "money" \(use: cost\): with\.budget\.perRun: expected a number > 0, found -1/);
+    expect(await refused(bad('{ budget: { perRuns: 1 } }'))).toMatch(/with\.budget\.perRuns: unknown option "perRuns" \(did you mean "perRun"\?\)/);
+    expect(await refused(bad('{ pricing: ./nope.yaml }'))).toMatch(/cannot read the price table .*nope\.yaml/);
+    expect(await refused(bad('{ models: { x: { input: 1 } } }'))).toMatch(/with\.models\.x\.output: missing required key "output"/);
   });
 });

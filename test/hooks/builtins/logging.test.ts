@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { harness, wf } from '../../helpers.js';
-import { FAKE, tempDir } from './support.js';
+import { FAKE, refused, tempDir } from './support.js';
 
 type Line = Record<string, unknown> & { level: string; point: string | null };
 
@@ -114,9 +114,9 @@ steps:
 steps:
   - { id: a, tool: test.echo, with: { value: 1 } }
 `));
-    await expect(bad('{ level: verbose }')).rejects.toThrow(/hook "log" \(use: logging\): with\.level: expected one of "debug", "info", "warn", "error", found "verbose"/);
-    await expect(bad('{ points: [after_stpe] }')).rejects.toThrow(/with\.points\[0\]: expected one of .*found "after_stpe" \(did you mean "after_step"\?\)/);
-    await expect(bad('{ file: adir }')).rejects.toThrow(/hook "log" \(use: logging\): with\.file: cannot open .*adir for appending/);
-    await expect(bad('{ levels: info }')).rejects.toThrow(/unknown option "levels" \(did you mean "level"\?\)/);
+    expect(await refused(bad('{ level: verbose }'))).toMatch(/hook "log" \(use: logging\): with\.level: expected one of "debug", "info", "warn", "error", found "verbose"/);
+    expect(await refused(bad('{ points: [after_stpe] }'))).toMatch(/with\.points\[0\]: expected one of .*found "after_stpe" \(did you mean "after_step"\?\)/);
+    expect(await refused(bad('{ file: adir }'))).toMatch(/hook "log" \(use: logging\): with\.file: cannot open .*adir for appending/);
+    expect(await refused(bad('{ levels: info }'))).toMatch(/unknown option "levels" \(did you mean "level"\?\)/);
   });
 });

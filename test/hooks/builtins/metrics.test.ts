@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/cli/commands/run.js';
 import { MetricsRegistry } from '../../../src/index.js';
 import { harness, wf } from '../../helpers.js';
-import { tempDir } from './support.js';
+import { refused, tempDir } from './support.js';
 
 const dirs: Array<{ cleanup(): void }> = [];
 afterEach(() => {
@@ -143,9 +143,9 @@ steps:
 steps:
   - { id: a, tool: test.echo, with: { value: 1 } }
 `));
-    await expect(bad('{ buckets: [1, 0.5] }')).rejects.toThrow(/hook "m" \(use: metrics\): with\.buckets: expected strictly increasing bucket bounds \(seconds\)/);
-    await expect(bad('{ buckets: [] }')).rejects.toThrow(/with\.buckets: expected at least 1 item, found 0/);
-    await expect(bad('{ tools: maybe }')).rejects.toThrow(/with\.tools: expected true or false, found "maybe"/);
+    expect(await refused(bad('{ buckets: [1, 0.5] }'))).toMatch(/hook "m" \(use: metrics\): with\.buckets: expected strictly increasing bucket bounds \(seconds\)/);
+    expect(await refused(bad('{ buckets: [] }'))).toMatch(/with\.buckets: expected at least 1 item, found 0/);
+    expect(await refused(bad('{ tools: maybe }'))).toMatch(/with\.tools: expected true or false, found "maybe"/);
   });
 
   it('`hookflow run --metrics` prints the summary to stderr', async () => {

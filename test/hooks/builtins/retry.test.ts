@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoff, isTransient } from '../../../src/hooks/builtins/retry.js';
 import { HookflowError, type EngineOptions, type ToolDefinition } from '../../../src/index.js';
 import { harness, wf } from '../../helpers.js';
+import { refused } from './support.js';
 
 /** A tool failing `failures` times with `code` (and optional details), recording call times. */
 function failing(): { tool: ToolDefinition; times: number[] } {
@@ -155,11 +156,11 @@ steps:
 steps:
   - { id: a, tool: test.echo, with: { value: 1 } }
 `));
-    await expect(bad('{}', '\n    at: after_step')).rejects.toThrow(/hook "r" \(use: retry\): with\.when: required at after_step/);
-    await expect(bad('{ retries: 0 }')).rejects.toThrow(/with\.retries: expected a number >= 1, found 0/);
-    await expect(bad('{ minTimeout: later }')).rejects.toThrow(/with\.minTimeout: expected a duration/);
-    await expect(bad('{ on: HTTP_500 }')).rejects.toThrow(/with\.on: expected a list, found "HTTP_500"/);
-    await expect(bad('{}', '\n    at: before_step')).rejects.toThrow(/at: retry cannot act at before_step/);
+    expect(await refused(bad('{}', '\n    at: after_step'))).toMatch(/hook "r" \(use: retry\): with\.when: required at after_step/);
+    expect(await refused(bad('{ retries: 0 }'))).toMatch(/with\.retries: expected a number >= 1, found 0/);
+    expect(await refused(bad('{ minTimeout: later }'))).toMatch(/with\.minTimeout: expected a duration/);
+    expect(await refused(bad('{ on: HTTP_500 }'))).toMatch(/with\.on: expected a list, found "HTTP_500"/);
+    expect(await refused(bad('{}', '\n    at: before_step'))).toMatch(/at: retry cannot act at before_step/);
   });
 });
 

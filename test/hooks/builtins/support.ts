@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ToolContext, ToolDefinition } from '../../../src/index.js';
+import { HookflowError, type RunResult, type ToolContext, type ToolDefinition } from '../../../src/index.js';
 
 /** A tool that records the (fake) clock time of each call and returns its `key`. */
 export function stamper(name = 'test.stamp'): { tool: ToolDefinition; starts: Array<{ key: string; at: number }> } {
@@ -58,3 +58,19 @@ export const FAKE = {
   bearer: 'opaque-bearer-' + 'z9'.repeat(8),
   plain: 'hunter2-but-longer',
 };
+
+/**
+ * The VALIDATION message a refused run produced: built-in options are checked either before the run
+ * is created (the call rejects) or when it builds its hooks (the run ends failed); both are refusals.
+ */
+export async function refused(p: Promise<RunResult>): Promise<string> {
+  let r: RunResult;
+  try {
+    r = await p;
+  } catch (err) {
+    if (err instanceof HookflowError && err.code === 'VALIDATION') return err.message;
+    throw err;
+  }
+  if (r.status !== 'failed' || r.error?.code !== 'VALIDATION') throw new Error(`expected the run to be refused with VALIDATION, it ended ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}`);
+  return r.error.message;
+}

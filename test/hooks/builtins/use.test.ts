@@ -2,9 +2,10 @@
  * Every built-in from code through `engine.use()`: registered engine-wide (all runs), with the same
  * options and errors as `use:` in YAML; unregistering stops and disposes it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkBuiltinOptions } from '../../../src/hooks/builtins/index.js';
 import { BUILTIN_HOOKS } from '../../../src/index.js';
 import { harness, wf } from '../../helpers.js';
 import { parallelBranches, stamper, tempDir, usageTool } from './support.js';
@@ -84,5 +85,20 @@ describe('engine.use', () => {
     await expect(h.engine.use('cache', { id: 'my-cache', with: { ttl: 'soon' } })).rejects.toThrow(/hook "my-cache" \(use: cache\): with\.ttl: expected a duration/);
     await expect(h.engine.use('rate-limit')).rejects.toThrow(/hook "rate-limit" \(use: rate-limit\): with\.rate: expected a rate/);
     await expect(h.engine.use('caching')).rejects.toThrow(/unknown built-in hook "caching"; available: logging, metrics, debug, cache, rate-limit, retry, cost, security/);
+  });
+
+  it('checkBuiltinOptions validates `with:` and `at:` without building anything', () => {
+    const d = tempDir();
+    dirs.push(d);
+    const opts = (w: Record<string, unknown>, at?: Parameters<typeof checkBuiltinOptions>[1]['at']) => ({ id: 'h', key: 'h', with: w, at });
+    checkBuiltinOptions('logging', opts({ file: join(d.path, 'never', 'created.jsonl') }));
+    expect(existsSync(join(d.path, 'never'))).toBe(false);
+    checkBuiltinOptions('rate-limit', opts({ rate: '5/s' }));
+    checkBuiltinOptions('retry', opts({ when: '${ output.ok = false }' }, ['after_step']));
+    expect(() => checkBuiltinOptions('retry', opts({}, ['after_step']))).toThrow(/hook "h" \(use: retry\): with\.when: required at after_step/);
+    expect(() => checkBuiltinOptions('security', opts({ secretPatterns: ['('] }))).toThrow(/with\.secretPatterns\[0\]: expected a regular expression/);
+    expect(() => checkBuiltinOptions('cost', opts({ budget: { perRun: 0 } }))).toThrow(/with\.budget\.perRun: expected a number > 0, found 0/);
+    expect(() => checkBuiltinOptions('debug', opts({}, ['after_state_save']))).toThrow(/debug cannot act at after_state_save/);
+    expect(() => checkBuiltinOptions('metric', opts({}))).toThrow(/unknown built-in "metric"/);
   });
 });
