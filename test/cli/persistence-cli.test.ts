@@ -100,6 +100,33 @@ describe('suspend and signal across processes', () => {
     expect(again.err.trimEnd().split('\n').pop()).toBe('hookflow: VALIDATION: run "A1" is already completed; signals are only delivered to running or suspended runs');
   }, 60_000);
 
+  it('a process killed while carrying a signalled run on leaves it resumable: the signal is not lost or taken twice', async () => {
+    const { db, count, env } = fresh();
+    expect((await hookflow(['run', fixture('approve.yaml'), '--store', db, '--tools', TOOLS, '--run-id', 'K1', '--json'], { env })).code).toBe(3);
+    // Process B takes the signal and is killed inside `ship` (which now sleeps 2 s).
+    const b = await hookflow(['signal', 'K1', 'approve', '--data', '{"by":"ops"}', '--store', db, '--tools', TOOLS, '--json'], {
+      env: { ...env, HOOKFLOW_COUNT_SLEEP_MS: '2000' },
+      killAt: { file: count, lines: 2, delayMs: 100 },
+    });
+    expect(b.killed).toBe(true);
+    const c = await hookflow(['resume', 'K1', '--store', db, '--tools', TOOLS, '--json'], { env });
+    expect(c.code, c.stderr).toBe(0);
+    expect(resultOf(c).output).toEqual({ prepared: { order: 42, audited: true }, approval: { by: 'ops' }, ship: 'shipped 42' });
+    // ship was in flight at the kill: it ran again with the same idempotency key; prepare never again.
+    expect(readExecutions(count).map((e) => e.idempotencyKey)).toEqual(['K1/prepare/1', 'K1/ship/1', 'K1/ship/1']);
+  }, 60_000);
+
+  it('a run live in one process cannot be resumed by another (RUN_BUSY, exit 2)', async () => {
+    const { db, env } = fresh();
+    const runP = hookflow(['run', fixture('long-wait.yaml'), '--store', db, '--tools', TOOLS, '--run-id', 'B1', '--json'], { env });
+    const live = await waitForRun(db, 'B1', (r) => typeof r.wakeAt === 'number');
+    const b = await cli(['resume', 'B1', '--store', db, '--tools', TOOLS]);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain(`hookflow: RUN_BUSY: run "B1" is being executed by another live process (${live.owner as string})`);
+    expect((await cli(['cancel', 'B1', '--store', db])).code).toBe(1);
+    expect((await runP).code).toBe(1);
+  }, 60_000);
+
   it('a wait whose timeout passed while nobody ran fails with SIGNAL_TIMEOUT on resume, and so does a late signal', async () => {
     const { db, env } = fresh();
     for (const id of ['T1', 'T2']) {
