@@ -93,7 +93,7 @@ function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number): Line |
 /** Checks the `logging` options and `at:` without building the hook (what `use: logging` would reject). */
 export function loggingOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('logging', opts, schema);
-  checkPoints('logging', opts, [...ATTACH_POINTS, ...TOOL_POINTS]);
+  checkPoints('logging', opts, [...ATTACH_POINTS, ...TOOL_POINTS], "with.points chooses which facts are logged (after_step, step_error, run_end...); the hook reads them from the run's events");
   return o;
 }
 

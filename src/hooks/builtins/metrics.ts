@@ -79,7 +79,7 @@ interface RunMetrics {
 /** Checks the `metrics` options and `at:` without building the hook (what `use: metrics` would reject). */
 export function metricsOptions(opts: BuiltinOptions): z.output<typeof schema> {
   const o = parseOptions('metrics', opts, schema);
-  checkPoints('metrics', opts, [...ATTACH_POINTS, ...TOOL_POINTS]);
+  checkPoints('metrics', opts, [...ATTACH_POINTS, ...TOOL_POINTS], "steps, runs and hook decisions are recorded from the run's events without listening at their points");
   return o;
 }
 

@@ -45,12 +45,12 @@ export function optionError(name: string, id: string, what: string, details?: un
   return new HookflowError(ErrorCode.VALIDATION, `hook "${id}" (use: ${name}): ${what}`, { retryable: false, ...(details === undefined ? {} : { details }) });
 }
 
-/** Checks that every point in `at` is one the built-in can act at. */
-export function checkPoints(name: string, opts: BuiltinOptions, allowed: readonly HookPoint[]): void {
+/** Checks that every point in `at` is one the built-in can act at (`hint` is appended to the message). */
+export function checkPoints(name: string, opts: BuiltinOptions, allowed: readonly HookPoint[], hint?: string): void {
   if (opts.at === undefined) return;
   const bad = opts.at.filter((p) => !allowed.includes(p));
   if (bad.length > 0) {
-    throw optionError(name, opts.id, `at: ${name} cannot act at ${bad.join(', ')}; expected some of ${allowed.join(', ')}`);
+    throw optionError(name, opts.id, `at: ${name} cannot act at ${bad.join(', ')}; expected some of ${allowed.join(', ')}${hint ? `; hint: ${hint}` : ''}`);
   }
 }
 

@@ -118,5 +118,13 @@ steps:
     expect(await refused(bad('{ points: [after_stpe] }'))).toMatch(/with\.points\[0\]: expected one of .*found "after_stpe" \(did you mean "after_step"\?\)/);
     expect(await refused(bad('{ file: adir }'))).toMatch(/hook "log" \(use: logging\): with\.file: cannot open .*adir for appending/);
     expect(await refused(bad('{ levels: info }'))).toMatch(/unknown option "levels" \(did you mean "level"\?\)/);
+    const atStep = await refused(
+      h.run(wf(`hooks:
+  - { id: log, use: logging, at: after_step }
+steps:
+  - { id: a, tool: test.echo, with: { value: 1 } }
+`)),
+    );
+    expect(atStep).toMatch(/at: logging cannot act at after_step; expected some of run_start, run_resume, before_tool, after_tool, tool_error; hint: with\.points chooses which facts are logged/);
   });
 });
