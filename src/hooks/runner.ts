@@ -170,6 +170,7 @@ export class HookRunner {
     let input = call.input;
     let output = call.output;
     let ran: HookInstance[] | undefined;
+    let modifier: string | undefined;
     const byOutput = patchesOutput(call.point);
     const replayKey = host.replayDecision ? `${call.step?.path ?? ''}|${call.point}|${call.attempt}` : '';
     for (const inst of call.hooks) {
@@ -189,12 +190,14 @@ export class HookRunner {
       if (result.action === 'modify') {
         if (byOutput) output = deepMerge(output, result.patch);
         else input = deepMerge(input, result.patch);
+        modifier ??= inst.id;
         continue;
       }
       return { action: result.action, result, hookId: inst.id, input, output, ran };
     }
     const modified = input !== call.input || output !== call.output;
-    return { action: modified ? 'modify' : 'continue', result: CONTINUE_RESULT, hookId: undefined, input, output, ran };
+    // A modify decision names the first hook that patched (for error messages about the patch).
+    return { action: modified ? 'modify' : 'continue', result: CONTINUE_RESULT, hookId: modified ? modifier : undefined, input, output, ran };
   }
 
   /**
