@@ -42,7 +42,12 @@ export interface BenchOptions {
   reps?: number;
   /** Busy work per step, ms. @default 1 */
   workMs?: number;
+  /** Also measure a no-op code hook at before_tool + after_tool (the engine's cost of two hook calls). @default false */
+  reference?: boolean;
 }
+
+/** Name of the reference row: a code hook that does nothing, called twice per step. */
+export const NOOP = 'noop hook ×2 (reference)';
 
 const WITH: Record<string, string> = {
   logging: '{ file: LOGFILE }',
@@ -116,13 +121,15 @@ export async function benchBuiltins(opts: BenchOptions = {}): Promise<Array<Buil
   const rounds = calibrate(workMs);
   const dir = mkdtempSync(join(tmpdir(), 'hookflow-bench-builtins-'));
   try {
-    const configs: Array<string | undefined> = [undefined, ...Object.keys(WITH)];
-    const defs = new Map(configs.map((c) => [c, workflow(steps, c, join(dir, `${c ?? 'none'}.jsonl`))]));
+    const hooks = [...Object.keys(WITH), ...(opts.reference ? [NOOP] : [])];
+    const configs: Array<string | undefined> = [undefined, ...hooks];
+    const defs = new Map(configs.map((c) => [c, workflow(steps, c === NOOP ? undefined : c, join(dir, `${c ?? 'none'}.jsonl`))]));
     const cpu = new Map<string | undefined, number[]>(configs.map((c) => [c, []]));
     const wall = new Map<string | undefined, number[]>(configs.map((c) => [c, []]));
     const runOnce = async (c: string | undefined): Promise<void> => {
       // A fresh engine per run: caches, buckets and breakers start empty, like a new process.
       const engine = createEngine({ store: new MemoryStore(), tools: [workTool(rounds)], builtinTools: false, workspace: dir });
+      if (c === NOOP) engine.hooks.register({ id: 'noop', at: ['before_tool', 'after_tool'], run: () => undefined });
       const c0 = cpuMs();
       const t0 = performance.now();
       const r = await engine.run(defs.get(c) as WorkflowDefinition);
@@ -140,7 +147,7 @@ export async function benchBuiltins(opts: BenchOptions = {}): Promise<Array<Buil
     const baseCpu = perStep(cpu, undefined);
     const baseWall = perStep(wall, undefined);
     const r1 = (v: number): number => Math.round(v * 10) / 10;
-    return Object.keys(WITH).map((hook) => {
+    return hooks.map((hook) => {
       const us = perStep(cpu, hook) - baseCpu;
       return { hook, usPerStep: r1(us), overheadPct: r1((us / baseCpu) * 100), wallUsPerStep: r1(perStep(wall, hook) - baseWall) };
     });
@@ -159,7 +166,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const steps = arg('--steps') ?? 200;
   const reps = arg('--reps') ?? 7;
   process.stderr.write(`builtins overhead: ${steps} steps of 1 ms work per run, ${reps} interleaved repetitions (median)\n`);
-  const rows = await benchBuiltins({ steps, reps });
+  const rows = await benchBuiltins({ steps, reps, reference: true });
   const lines = [
     '| built-in | µs per step (CPU) | overhead | µs per step (wall) |',
     '|---|---:|---:|---:|',
