@@ -42,12 +42,14 @@ interface Line {
 }
 
 /** How an event is logged: its point, level and extra fields (undefined: not logged). */
-function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number): Line | undefined {
+function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number, values: boolean): Line | undefined {
   const d = (ev.data ?? {}) as Record<string, unknown>;
+  // Values are previewed (a JSON.stringify each) only when they will be written.
+  const pv = (v: unknown): unknown => (values ? preview(v, maxBytes) : undefined);
   const step = { step: d.stepId, path: d.path };
   switch (ev.type) {
     case 'run.started':
-      return { level: 'info', point: 'run_start', fields: { status: 'started', input: preview(d.input, maxBytes) } };
+      return { level: 'info', point: 'run_start', fields: { status: 'started', input: pv(d.input) } };
     case 'run.resumed':
       return { level: 'info', point: 'run_resume', fields: { status: 'resumed', from: d.from } };
     case 'run.completed':
@@ -59,9 +61,9 @@ function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number): Line |
     case 'run.suspended':
       return { level: 'info', point: 'run_suspend', fields: { status: 'suspended', waiting: d.waiting } };
     case 'step.started':
-      return { level: 'debug', point: 'before_step', fields: { ...step, status: 'started', attempt: d.attempt, input: preview(d.input, maxBytes) } };
+      return { level: 'debug', point: 'before_step', fields: { ...step, status: 'started', attempt: d.attempt, input: pv(d.input) } };
     case 'step.completed':
-      return { level: 'info', point: 'after_step', fields: { ...step, status: 'completed', attempt: d.attempt, ms: d.durationMs, output: preview(d.output, maxBytes) } };
+      return { level: 'info', point: 'after_step', fields: { ...step, status: 'completed', attempt: d.attempt, ms: d.durationMs, output: pv(d.output) } };
     case 'step.failed':
       return { level: 'error', point: 'step_error', fields: { ...step, status: 'failed', attempt: d.attempt, error: d.error } };
     case 'step.cancelled':
@@ -74,7 +76,7 @@ function fromEvent(ev: UniversalEvent, selfId: string, maxBytes: number): Line |
       return { level: 'info', point: typeof d.tool === 'string' ? 'before_tool' : typeof d.agent === 'string' ? 'before_agent' : 'before_step', fields: { ...step, status: 'cached', tool: d.tool, agent: d.agent } };
     case 'hook.decided':
       if (d.hookId === selfId) return undefined;
-      return { level: d.action === 'continue' ? 'debug' : 'info', point: d.point as HookPoint, fields: { path: d.path, hook: d.hookId, action: d.action, ms: d.ms, attempt: d.attempt, reason: (d.result as { reason?: unknown } | undefined)?.reason, result: preview(d.result, maxBytes) } };
+      return { level: d.action === 'continue' ? 'debug' : 'info', point: d.point as HookPoint, fields: { path: d.path, hook: d.hookId, action: d.action, ms: d.ms, attempt: d.attempt, reason: (d.result as { reason?: unknown } | undefined)?.reason, result: pv(d.result) } };
     case 'hook.failed':
       return { level: 'warn', point: d.point as HookPoint, fields: { path: d.path, hook: d.hookId, action: 'failed', ms: d.ms, error: d.error, failure: d.failure } };
     case 'breaker.opened':
@@ -120,7 +122,7 @@ export const loggingHook: BuiltinFactory = (opts, env) => {
     requireOnEvent(api, 'logging')((ev) => {
       // The most frequent events are debug-level: skip them before building anything.
       if (min > 0 && (ev.type === 'step.started' || (ev.type === 'hook.decided' && (ev.data as { action?: unknown }).action === 'continue'))) return;
-      const line = fromEvent(ev, opts.id, o.maxValueBytes);
+      const line = fromEvent(ev, opts.id, o.maxValueBytes, min === 0);
       if (line !== undefined && wanted(line.level, line.point)) write(ev.time, ev.runId, api.workflow, ev.type, line);
     });
     return { tools: new Map() };
@@ -153,7 +155,7 @@ export const loggingHook: BuiltinFactory = (opts, env) => {
           const failed = ctx.point === 'tool_error';
           const line: Line = failed
             ? { level: 'error', point: 'tool_error', fields: { ...base, status: 'failed', ms, error: ctx.error } }
-            : { level: 'info', point: 'after_tool', fields: { ...base, status: 'completed', ms, output: preview(ctx.output, o.maxValueBytes) } };
+            : { level: 'info', point: 'after_tool', fields: { ...base, status: 'completed', ms, output: min === 0 ? preview(ctx.output, o.maxValueBytes) : undefined } };
           if (wanted(line.level, line.point)) write(isoTime(env.clock.now()), ctx.runId, ctx.workflow, undefined, line);
           break;
         }
