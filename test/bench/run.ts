@@ -45,7 +45,7 @@ if (child !== undefined) {
     targetList(results),
   ];
   if (profileDir) {
-    const files = results.map((r) => [r.id, join(profileDir, profileName(r.id))] as const).filter(([, f]) => existsSync(f));
+    const files = cases.map((c) => [c.id, join(profileDir, profileName(c.id))] as const).filter(([, f]) => existsSync(f));
     out.push('', 'CPU profiles of the timed repetitions (V8 sampling profiler, self time):', '', ...files.map(([id, f]) => formatHotSpots(id, f)));
   }
   process.stdout.write(`${out.join('\n')}\n`);

@@ -42,7 +42,14 @@ export function storeCases(p: Profile): BenchCase[] {
   return [
     { ...s4, id: 'S4/sqlite', impl: 'hookflow + SqliteStore', target: { maxUsPerUnit: 40 }, measure: async () => (await import('./store.js')).measureSqliteChain(p) },
     { ...s4, id: 'S4/memory', impl: 'hookflow + MemoryStore', measure: async () => (await import('./core.js')).measureHookflow('chain', 200, reps(p, 20, 3)) },
-    { scenario: 'S7', id: 'S7/sqlite', title: 'resume a run with ~10,000 journal events', impl: 'hookflow + SqliteStore', unit: 'event', measure: async () => (await import('./store.js')).measureResume(p) },
+    ...(['chain', 'loop'] as const).map((shape) => ({
+      scenario: 'S7',
+      id: `S7/${shape}`,
+      title: 'resume a run with ~10,000 journal events (SQLite)',
+      impl: shape === 'chain' ? 'chain of 4,995 steps' : 'loop of 3,330 iterations',
+      unit: 'event',
+      measure: async () => (await import('./store.js')).measureResume(p, shape),
+    })),
   ];
 }
 
@@ -52,8 +59,8 @@ export function hookCases(p: Profile): BenchCase[] {
   const s6 = { scenario: 'S6', title: 'pathological hook on 50 steps of 1 ms', unit: 'step' };
   const hooks = async () => import('./hooks.js');
   return [
-    ...[0, 1, 5, 20].map((n) => ({ ...s5, id: `S5/${n}`, impl: `${n} no-op hook${n === 1 ? '' : 's'} per point`, measure: async () => (await hooks()).measureNoopHooks(p, n) })),
-    { ...s5, id: 'S5/builtins', impl: 'built-ins cache + retry + metrics', measure: async () => (await hooks()).measureBuiltins(p) },
+    // One case, five rows (0, 1, 5, 20 hooks per point, built-ins), measured interleaved in one process.
+    { ...s5, id: 'S5/interleaved', impl: 'hooks', measure: async () => (await hooks()).measureHookOverhead(p) },
     ...(
       [
         ['none', 'no hook'],

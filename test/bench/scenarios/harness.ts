@@ -43,6 +43,11 @@ export interface Measurement {
   extra?: Record<string, number | string>;
   /** Set when the case failed; the timings are then NaN. */
   error?: string;
+  /**
+   * Further rows measured in the same process (interleaved variants): each becomes its own result with
+   * id `<group>/<key>`, where the group is the case id's first segment.
+   */
+  variants?: Array<{ key: string; impl: string; m: Measurement }>;
 }
 
 /** The measurement of a case that could not be measured. */
@@ -102,35 +107,50 @@ export function median(values: readonly number[]): number {
 
 /** Times `body` `reps` times after `warmup` untimed runs, with a GC before each run. */
 export async function timeIt<C>(body: Timed<C>, opts: TimingOptions): Promise<Measurement> {
+  const [m] = await timeInterleaved([body], opts);
+  return m as Measurement;
+}
+
+/**
+ * Times several bodies in rounds (A B C, A B C, ...) so that a load change on a shared machine hits
+ * every body alike: the way to compare variants whose difference is a few percent (S5).
+ */
+export async function timeInterleaved<C>(bodies: ReadonlyArray<Timed<C>>, opts: TimingOptions): Promise<Measurement[]> {
   const warmup = opts.warmup ?? 2;
   const reps = opts.reps ?? 10;
-  const samples: number[] = [];
-  const cpu: number[] = [];
+  const wall = bodies.map((): number[] => []);
+  const cpu = bodies.map((): number[] => []);
   for (let i = 0; i < warmup + reps; i++) {
-    const ctx = (await body.prepare?.()) as C;
-    collect();
-    if (i >= warmup) await startProfile();
-    const cpu0 = process.cpuUsage();
-    const start = performance.now();
-    await body.run(ctx);
-    const ms = performance.now() - start;
-    const used = process.cpuUsage(cpu0);
-    if (i >= warmup) await stopProfile();
-    await body.cleanup?.(ctx);
-    if (i >= warmup) {
-      samples.push(ms);
-      cpu.push((used.user + used.system) / 1000);
+    for (let b = 0; b < bodies.length; b++) {
+      const body = bodies[b] as Timed<C>;
+      const ctx = (await body.prepare?.()) as C;
+      collect();
+      if (i >= warmup) await startProfile();
+      const cpu0 = process.cpuUsage();
+      const start = performance.now();
+      await body.run(ctx);
+      const ms = performance.now() - start;
+      const used = process.cpuUsage(cpu0);
+      if (i >= warmup) await stopProfile();
+      await body.cleanup?.(ctx);
+      if (i >= warmup) {
+        wall[b]?.push(ms);
+        cpu[b]?.push((used.user + used.system) / 1000);
+      }
     }
   }
-  return {
-    units: opts.units,
-    reps,
-    medianMs: median(samples),
-    minMs: Math.min(...samples),
-    maxMs: Math.max(...samples),
-    cpuMedianMs: median(cpu),
-    peakRssMb: peakRssMb(),
-  };
+  return bodies.map((_, b) => {
+    const samples = wall[b] as number[];
+    return {
+      units: opts.units,
+      reps,
+      medianMs: median(samples),
+      minMs: Math.min(...samples),
+      maxMs: Math.max(...samples),
+      cpuMedianMs: median(cpu[b] as number[]),
+      peakRssMb: peakRssMb(),
+    };
+  });
 }
 
 /** Peak RSS of this process so far, MB. */
@@ -197,11 +217,17 @@ export async function runCases(script: string, cases: readonly BenchCase[], args
       child.on('exit', (code, sig) => resolve(got ?? failed(`the child process exited with ${code ?? sig} before reporting (see stderr)`)));
     });
     const { measure: _measure, ...desc } = c;
-    const r: CaseResult = { ...desc, ...m, usPerUnit: (m.medianMs * 1000) / m.units };
+    const group = c.id.split('/')[0] ?? c.id;
+    const rows = m.variants ? m.variants.map((v) => ({ ...desc, id: `${group}/${v.key}`, impl: v.impl, ...v.m })) : [{ ...desc, ...m }];
     if (m.error) process.stderr.write(`FAILED: ${m.error}\n`);
-    const timing = Number.isFinite(m.medianMs) ? `${fmtUs(r.usPerUnit)} µs/${c.unit}, ${fmtMs(m.medianMs)} ms (${fmtMs(m.minMs)}–${fmtMs(m.maxMs)}), ${m.peakRssMb.toFixed(0)} MB` : '';
-    process.stderr.write(`${timing}${m.extra ? ` ${JSON.stringify(m.extra)}` : ''}\n`);
-    results.push(r);
+    for (const row of rows) {
+      const r: CaseResult = { ...row, usPerUnit: (row.medianMs * 1000) / row.units };
+      const timing = Number.isFinite(r.medianMs) ? `${fmtUs(r.usPerUnit)} µs/${c.unit}, ${fmtMs(r.medianMs)} ms (${fmtMs(r.minMs)}–${fmtMs(r.maxMs)}), ${r.peakRssMb.toFixed(0)} MB` : '';
+      if (rows.length > 1) process.stderr.write(`\n    ${r.impl.padEnd(32)} `);
+      process.stderr.write(`${timing}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}`);
+      results.push(r);
+    }
+    process.stderr.write('\n');
   }
   return results;
 }

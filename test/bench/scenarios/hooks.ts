@@ -5,7 +5,7 @@
  */
 import { BUILTIN_HOOKS, createEngine, MemoryStore, type BreakerOptions, type Engine, type HookPoint, type HookRegistration } from 'hookflow';
 import { expectCompleted } from './core.js';
-import { reps, timeIt, type Measurement, type Profile } from './harness.js';
+import { failed, reps, timeInterleaved, timeIt, type Measurement, type Profile, type Timed } from './harness.js';
 import { BENCH_TOOLS, chainDef } from './workflows.js';
 
 /** Steps of the S5/S6 chain (each spins 1 ms). */
@@ -22,21 +22,18 @@ function noopHooks(n: number): HookRegistration[] {
   return Array.from({ length: n }, (_, i) => ({ id: `noop-${i}`, at: STEP_POINTS, run: () => undefined }));
 }
 
-/** Times the S5/S6 chain on a fresh engine per repetition; `setup` registers the hooks under test. */
-function timeWorkChain(p: Profile, setup: (engine: Engine) => void | Promise<void>, r = reps(p, 30, 3)): Promise<Measurement> {
+/** The S5/S6 chain on a fresh engine per repetition; `setup` registers the hooks under test. */
+function workChain(setup: (engine: Engine) => void | Promise<void>): Timed<Engine> {
   const def = chainDef(HOOK_CHAIN_STEPS, { tool: 'bench.work' });
-  return timeIt(
-    {
-      prepare: async () => {
-        const engine = createEngine({ store: new MemoryStore(), tools: BENCH_TOOLS, builtinTools: false });
-        await setup(engine);
-        return engine;
-      },
-      run: async (engine) => expectCompleted(await engine.run(def)),
-      cleanup: (engine) => engine.close(),
+  return {
+    prepare: async () => {
+      const engine = createEngine({ store: new MemoryStore(), tools: BENCH_TOOLS, builtinTools: false });
+      await setup(engine);
+      return engine;
     },
-    { units: HOOK_CHAIN_STEPS, ...r },
-  );
+    run: async (engine) => expectCompleted(await engine.run(def)),
+    cleanup: (engine) => engine.close(),
+  };
 }
 
 /** A before_step hook that sleeps `ms` (ignoring its abort signal, as a badly written hook would). */
@@ -53,22 +50,43 @@ function sleeper(ms: number, calls: { n: number }, opts: { timeout?: number; bre
   };
 }
 
-/** S5: `n` no-op hooks at each of the four points of every step. */
-export async function measureNoopHooks(p: Profile, n: number): Promise<Measurement> {
-  const m = await timeWorkChain(p, (engine) => void noopHooks(n).forEach((h) => engine.hooks.register(h)));
-  return { ...m, extra: { hooksPerPoint: n, hookCallsPerRun: n * STEP_POINTS.length * HOOK_CHAIN_STEPS } };
-}
-
-/** S5 with the built-in cache, retry and metrics hooks on (reported as missing when the engine lacks one). */
-export async function measureBuiltins(p: Profile): Promise<Measurement> {
-  const missing = S5_BUILTINS.filter((b) => !BUILTIN_HOOKS.has(b));
-  if (missing.length > 0) {
-    return { units: HOOK_CHAIN_STEPS, reps: 0, medianMs: Number.NaN, minMs: Number.NaN, maxMs: Number.NaN, cpuMedianMs: Number.NaN, peakRssMb: Number.NaN, extra: { missing: missing.join(', ') } };
-  }
-  return timeWorkChain(p, async (engine) => {
+/** The S5 variants: label, and the hooks to register (undefined: built-ins the engine does not have yet). */
+const S5_VARIANTS: Array<{ key: string; impl: string; setup: ((engine: Engine) => void | Promise<void>) | undefined; calls: number }> = [
+  ...[0, 1, 5, 20].map((n) => ({
+    key: String(n),
+    impl: `${n} no-op hook${n === 1 ? '' : 's'} per point`,
+    setup: (engine: Engine) => void noopHooks(n).forEach((h) => engine.hooks.register(h)),
+    calls: n * STEP_POINTS.length * HOOK_CHAIN_STEPS,
+  })),
+  {
+    key: 'builtins',
+    impl: `built-ins ${S5_BUILTINS.join(' + ')}`,
     // A fresh engine per repetition: every cache lookup misses, so every step still does its work.
-    for (const name of S5_BUILTINS) await engine.use(name, { with: name === 'cache' ? { ttl: '10m', max: 1000 } : {} });
+    setup: S5_BUILTINS.every((b) => BUILTIN_HOOKS.has(b))
+      ? async (engine: Engine) => {
+          for (const name of S5_BUILTINS) await engine.use(name, { with: name === 'cache' ? { ttl: '10m', max: 1000 } : {} });
+        }
+      : undefined,
+    calls: 0,
+  },
+];
+
+/**
+ * S5: the chain with 0, 1, 5 and 20 no-op hooks at each of the four points of every step, and with the
+ * built-ins, interleaved in one process so that the few-percent differences survive a busy machine.
+ */
+export async function measureHookOverhead(p: Profile): Promise<Measurement> {
+  const runnable = S5_VARIANTS.filter((v) => v.setup !== undefined);
+  const ms = await timeInterleaved(
+    runnable.map((v) => workChain(v.setup as (engine: Engine) => void)),
+    { units: HOOK_CHAIN_STEPS, ...reps(p, 30, 3) },
+  );
+  const variants = S5_VARIANTS.map((v) => {
+    const i = runnable.indexOf(v);
+    const m = i >= 0 ? (ms[i] as Measurement) : failed(`the engine has no built-in ${S5_BUILTINS.filter((b) => !BUILTIN_HOOKS.has(b)).join(', ')} hook yet`, HOOK_CHAIN_STEPS);
+    return { key: v.key, impl: v.impl, m: { ...m, extra: { hookCallsPerRun: v.calls } } };
   });
+  return { ...(variants[0]?.m as Measurement), variants };
 }
 
 /** The S6 variants: which hook is registered, and whether its breaker may open. */
@@ -85,15 +103,12 @@ export async function measurePathological(p: Profile, variant: keyof typeof S6_V
   const hook = S6_VARIANTS[variant];
   const calls = { n: 0 };
   let breaker = '';
-  const m = await timeWorkChain(
-    p,
-    (engine) => {
-      calls.n = 0;
-      breaker = '';
-      if (hook) engine.hooks.register(hook(calls));
-      engine.bus.subscribe('breaker.*', (e) => void (breaker = e.type));
-    },
-    reps(p, 5, 1),
-  );
+  const body = workChain((engine) => {
+    calls.n = 0;
+    breaker = '';
+    if (hook) engine.hooks.register(hook(calls));
+    engine.bus.subscribe('breaker.*', (e) => void (breaker = e.type));
+  });
+  const m = await timeIt(body, { units: HOOK_CHAIN_STEPS, ...reps(p, 5, 1) });
   return { ...m, extra: { hookCalls: calls.n, breakerEvent: breaker || 'no breaker event' } };
 }

@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { createEngine, SqliteStore, type Engine } from 'hookflow';
 import { expectCompleted } from './core.js';
 import { reps, timeIt, type Measurement, type Profile } from './harness.js';
-import { BENCH_TOOLS, chainDef } from './workflows.js';
+import { BENCH_TOOLS, chainDef, loopDef } from './workflows.js';
 
-/** Steps of the S7 run: each journals step.started + step.completed, so ~10,000 events in all. */
-export const S7_STEPS = 4_995;
+/**
+ * Units of the S7 runs, sized for ~10,000 journal events: a chain step journals step.started and
+ * step.completed; a loop iteration also journals loop.iteration.
+ */
+export const S7_SIZE = { chain: 4_995, loop: 3_330 } as const;
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -44,13 +47,17 @@ export function measureSqliteChain(p: Profile): Promise<Measurement> {
   );
 }
 
-/** Builds the suspended S7 run once, then times `resume` on a fresh copy of its database per repetition. */
-export function measureResume(p: Profile): Promise<Measurement> {
+/**
+ * Builds the suspended S7 run once, then times `resume` on a fresh copy of its database per repetition.
+ * `chain` has a large definition (one step per unit), `loop` a small one with the same journal size.
+ */
+export function measureResume(p: Profile, shape: keyof typeof S7_SIZE): Promise<Measurement> {
   return withTempDir(async (dir) => {
     const base = join(dir, 's7.db');
     const seed = SqliteStore.open(base);
     const seeder = createEngine({ store: seed, tools: BENCH_TOOLS, builtinTools: false });
-    const first = await seeder.run(chainDef(S7_STEPS, { waitForSignal: true }), {}, { runId: 's7' });
+    const def = shape === 'chain' ? chainDef(S7_SIZE.chain, { waitForSignal: true }) : loopDef(S7_SIZE.loop, { waitForSignal: true });
+    const first = await seeder.run(def, {}, { runId: 's7' });
     if (first.status !== 'suspended') throw new Error(`bench: S7 seed run ended ${first.status}, expected suspended`);
     await seeder.close();
     const events = (await seed.getEvents('s7')).length;
@@ -76,6 +83,6 @@ export function measureResume(p: Profile): Promise<Measurement> {
       },
       { units: events, ...reps(p, 10, 2) },
     );
-    return { ...m, extra: { events, steps: S7_STEPS } };
+    return { ...m, extra: { events, [shape === 'chain' ? 'steps' : 'iterations']: S7_SIZE[shape], definitionBytes: def.source.text.length } };
   });
 }

@@ -38,8 +38,9 @@ export function fanDef(n: number): WorkflowDefinition {
 }
 
 /** S3: a `times` loop of `n` iterations whose body is one tool step; outputs are collected (the default). */
-export function loopDef(n: number): WorkflowDefinition {
-  return load(`loop-${n}`, `  - id: l\n    loop:\n      times: ${n}\n      max: ${n}\n      steps:\n        - id: body\n          tool: bench.noop\n`);
+export function loopDef(n: number, opts: { waitForSignal?: boolean } = {}): WorkflowDefinition {
+  const gate = opts.waitForSignal ? '  - id: gate\n    wait: { signal: go }\n' : '';
+  return load(`loop-${n}`, `  - id: l\n    loop:\n      times: ${n}\n      max: ${n}\n      steps:\n        - id: body\n          tool: bench.noop\n${gate}`);
 }
 
 /** The hookflow workflow of `shape` with `n` units. */
