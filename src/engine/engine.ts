@@ -477,8 +477,14 @@ export class Engine {
         // Hooks at state_restore / run_resume see the variables as they were when the run stopped (the
         // walk below re-applies the same effects step by step, in the same order).
         if (rs.replay) for (const rec of restoredVarsOrder(rs.replay)) Object.assign(rs.vars, rec.effects?.vars as Record<string, unknown>);
-        await fireRun('state_restore', null, { metadata: { steps: rs.replay?.steps.size ?? 0 } });
-        await fireRun('run_resume', rs.input, { metadata: { from: previous } });
+        // Only continue is allowed at these points: a cancel comes from a failed `failure: closed` hook.
+        for (const [point, input, metadata] of [['state_restore', null, { steps: rs.replay?.steps.size ?? 0 }], ['run_resume', rs.input, { from: previous }]] as const) {
+          const d = await fireRun(point, input, { metadata });
+          if (d?.action === 'cancel') {
+            rs.cancelReason = `cancelled by hook "${String(d.hookId)}" at ${point}: ${(d.result as { reason?: string }).reason ?? ''}`;
+            return await this.finishCancelled(rs, hooks);
+          }
+        }
         startId = rs.emit('run.resumed', { from: previous ?? 'running', steps: rs.replay?.steps.size ?? 0 });
         rs.commit(undefined, { status: 'running', owner: this.owner, wakeAt: null });
         await rs.flush();
@@ -491,6 +497,11 @@ export class Engine {
       await this.joinDetached(rs);
       const output = rs.def.output === undefined ? out.output : await evalT(rs.def.output, rs.scope, 'output');
       const d = await fireRun('run_end', rs.input, { output });
+      if (d?.action === 'cancel') {
+        // A failed `failure: closed` hook at run_end: the run does not complete.
+        rs.cancelReason = `cancelled by hook "${String(d.hookId)}" at run_end: ${(d.result as { reason?: string }).reason ?? ''}`;
+        return await this.finishCancelled(rs, hooks);
+      }
       const finalOutput = d?.action === 'modify' ? d.output : d?.action === 'replace' ? (d.result as { value: unknown }).value : output;
       rs.transition('COMPLETE');
       rs.emit('run.completed', { output: finalOutput, durationMs: this.clock.now() - rs.startedAt }, startId);

@@ -102,7 +102,8 @@ export function relaunchDetached(rs: RunState, origin: ForkOrigin, entry: Detach
 async function runForkBranches(rs: RunState, origin: ForkOrigin, tag: string, branches: Branch[], concurrency: number, join: 'wait' | 'detach', hookId: string | undefined): Promise<unknown[]> {
   const forkedId = rs.emit('branch.forked', { path: origin.path, hookId, count: branches.length, join }, origin.cause);
   if (hasPoint(rs, origin.hooks, 'fork')) {
-    await rs.fire(origin.hooks, { point: 'fork', step: { id: origin.stepId, path: origin.path, kind: 'fork' }, attempt: 1, input: null, hooks: [], metadata: { count: branches.length, join, hookId }, causationId: forkedId });
+    const d = await rs.fire(origin.hooks, { point: 'fork', step: { id: origin.stepId, path: origin.path, kind: 'fork' }, attempt: 1, input: null, hooks: [], metadata: { count: branches.length, join, hookId }, causationId: forkedId });
+    if (d.action === 'cancel') throw failedClosed(d, 'fork');
   }
   const outputs: unknown[] = new Array<unknown>(branches.length).fill(null);
   let failure: unknown;
@@ -147,7 +148,8 @@ export async function joinForks(rs: RunState, origin: ForkOrigin, handles: ForkH
   }
   if (failure !== undefined) throw failure;
   if (hasPoint(rs, origin.hooks, 'join')) {
-    await rs.fire(origin.hooks, { point: 'join', step: { id: origin.stepId, path: origin.path, kind: 'fork' }, attempt: 1, input: null, output: outputs, hooks: [], metadata: { count: outputs.length } });
+    const d = await rs.fire(origin.hooks, { point: 'join', step: { id: origin.stepId, path: origin.path, kind: 'fork' }, attempt: 1, input: null, output: outputs, hooks: [], metadata: { count: outputs.length } });
+    if (d.action === 'cancel') throw failedClosed(d, 'join');
   }
   return outputs;
 }
@@ -161,3 +163,11 @@ function hasPoint(rs: RunState, hooks: readonly HookInstance[], point: HookPoint
   return rs.hasHooks(point, hooks);
 }
 
+/**
+ * Only `continue` is allowed at fork/join, so a cancel there comes from a `failure: closed` hook that
+ * failed: the fork (and with it the origin step) is cancelled.
+ */
+function failedClosed(d: Decision, point: HookPoint): HookflowError {
+  const reason = (d.result as { reason?: string }).reason ?? '';
+  return new HookflowError(ErrorCode.HOOK_CANCELLED, `cancelled by hook "${String(d.hookId)}" at ${point}: ${reason}`, { retryable: false, details: { hookId: d.hookId, point, reason } });
+}

@@ -258,8 +258,15 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
       }),
     onTransition: async (t) => {
       rs.emit('agent.state', { path: run.path, agent: def.name, from: t.from, to: t.to, event: t.event }, run.frame.cause);
-      if (run.has('agent_state_change')) await fireTool(rs, run, 'agent_state_change', step.agent, null, undefined, undefined, { ...t, agent: def.name });
-      if (t.to === 'error' && run.has('agent_error')) await fireTool(rs, run, 'agent_error', step.agent, null, undefined, undefined, { ...t, agent: def.name });
+      // Only continue is allowed here: a cancel comes from a failed `failure: closed` hook and stops the agent.
+      if (run.has('agent_state_change')) {
+        const d = await fireTool(rs, run, 'agent_state_change', step.agent, null, undefined, undefined, { ...t, agent: def.name });
+        if (d.action === 'cancel') throw cancelled(d, 'agent_state_change');
+      }
+      if (t.to === 'error' && run.has('agent_error')) {
+        const d = await fireTool(rs, run, 'agent_error', step.agent, null, undefined, undefined, { ...t, agent: def.name });
+        if (d.action === 'cancel') throw cancelled(d, 'agent_error');
+      }
     },
     reportUsage: (u) => rs.reportUsage(run.path, u),
     signal,
