@@ -161,6 +161,76 @@ describe('failure: open | closed', () => {
   });
 });
 
+describe('failure: closed where only continue is allowed', () => {
+  const failingAt = (at: HookRegistration['at']): HookRegistration => ({
+    id: 'strict',
+    at,
+    failure: 'closed',
+    run: () => {
+      throw new Error('observer broke');
+    },
+  });
+
+  it('fork / join: the fork and its origin step are cancelled', async () => {
+    for (const point of ['fork', 'join'] as const) {
+      const h = hookHarness();
+      h.engine.hooks.register({ id: 'spawn', at: 'after_step', match: { step: 's1' }, run: () => ({ action: 'fork', branches: [{ id: 'f', tool: 'test.echo', with: { value: 1 } }] }) });
+      h.engine.hooks.register(failingAt(point));
+      const r = await settle(h.run(steps(2)));
+      expect(r.status).toBe('failed');
+      expect(r.error).toMatchObject({ code: 'HOOK_CANCELLED' });
+      expect(r.error?.message).toContain(`at ${point}: hook "strict" failed and fails closed: observer broke`);
+    }
+  });
+
+  it('agent_state_change: the agent stops and its step is cancelled', async () => {
+    const h = hookHarness();
+    h.engine.hooks.register(failingAt('agent_state_change'));
+    const r = await settle(
+      h.run(wf(`steps:
+  - { id: ag, agent: echo-agent, with: { prompt: hi } }
+`)),
+    );
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('HOOK_CANCELLED');
+    expect((await h.engine.store.getSteps(r.runId))[0]?.status).toBe('cancelled');
+  });
+
+  it('run_end: the run does not complete, it is cancelled', async () => {
+    const h = hookHarness();
+    h.engine.hooks.register(failingAt('run_end'));
+    const r = await settle(h.run(steps(1)));
+    expect(r.status).toBe('cancelled');
+    expect(r.error?.message).toBe('cancelled by hook "strict" at run_end: hook "strict" failed and fails closed: observer broke');
+  });
+
+  it('run_resume: the resumed run is cancelled', async () => {
+    const h = hookHarness();
+    h.engine.hooks.register(failingAt('run_resume'));
+    const first = await settle(h.run(wf(`steps:
+  - { id: w, wait: { signal: go } }
+`)));
+    expect(first.status).toBe('suspended');
+    const r = await settle(h.engine.signal(first.runId, 'go'));
+    expect(r.status).toBe('cancelled');
+    expect(r.error?.message).toContain('at run_resume');
+  });
+
+  it('after the fact (run_error, step_skip...): nothing is left to cancel; the failure is reported', async () => {
+    const h = hookHarness();
+    h.engine.hooks.register(failingAt(['run_error', 'step_skip']));
+    const r = await settle(
+      h.run(wf(`steps:
+  - { id: off, when: "\${ false }", tool: test.echo }
+  - { id: boom, tool: test.fail, with: { code: ORIGINAL } }
+`)),
+    );
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('ORIGINAL');
+    expect(dataOf(h.events, 'hook.failed').map((d) => d.point)).toEqual(['step_skip', 'run_error']);
+  });
+});
+
 describe('cool-down and half-open', () => {
   const COOLING = (coolDown: string): string =>
     wf(`steps:
