@@ -279,7 +279,8 @@ export class Engine {
     }
     const rs = this.newRunState(def, runId, run.parentRunId ? correlationOf(runId) : runId, run.input, Date.parse(run.createdAt), run.lastSeq, signals, replay, run);
     if (run.totals) rs.totals = { ...run.totals };
-    return this.execute(rs, true, opts.signal, run.status);
+    // A run killed before its first journal write never started: it starts now (run_start fires).
+    return this.execute(rs, run.lastSeq > 0, opts.signal, run.status);
   }
 
   /** Sends a signal to a run; a suspended run waiting for it carries on (in this process). */
