@@ -75,6 +75,44 @@ steps:
     expect(o.after.map(keyOf)).toEqual(['R after 1']);
   });
 
+  it('a run killed before its first journal write starts when resumed (run_start fires, its patch applies)', async () => {
+    const file = lab.file('early.yaml', wf(`steps:
+  - id: a
+    tool: t.work
+    with: { value: "\${ input }" }
+`));
+    const db = lab.db('early');
+    const image = lab.db('early-image');
+    let imaged = false;
+    const stamp = (take: boolean): HookRegistration => ({
+      id: 'stamp',
+      at: 'run_start',
+      run: async () => {
+        if (take && !imaged) {
+          // One macrotask later anything staged would be written: the image still holds no event.
+          await new Promise((r) => setImmediate(r));
+          crashImage(db, image);
+          imaged = true;
+        }
+        return { action: 'modify', patch: { stamped: true } };
+      },
+    });
+    const store = SqliteStore.open(db);
+    const engine = createEngine({ store, tools: plainTools(), hooks: [stamp(true)] });
+    const ref = await engine.run(file, { n: 1 }, { runId: 'E' });
+    await engine.close();
+    store.close();
+    expect(ref.output).toEqual({ n: 1, stamped: true });
+    const store2 = SqliteStore.open(image);
+    expect(store2.getRun('E')).toMatchObject({ status: 'running', lastSeq: 0 });
+    const engine2 = createEngine({ store: store2, tools: plainTools(), hooks: [stamp(false)] });
+    const resumed = await engine2.resume('E');
+    expect(store2.getEvents('E').map((e) => e.type)).toContain('run.started');
+    await engine2.close();
+    store2.close();
+    expect(resumed).toEqual(ref);
+  });
+
   it('pins the definition: a resumed run uses the stored text even when the file has changed', async () => {
     const text = wf(`steps:
   - id: a
