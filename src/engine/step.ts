@@ -124,6 +124,8 @@ class StepRun {
   private redirect: string | undefined;
   private effects: Record<string, unknown> | undefined;
   private t0 = 0;
+  /** Time spent in the step's task over all attempts (what its hooks' breakers compare against). */
+  private opMs = 0;
   /** Resumed in flight: hook retries already granted, and where the current policy round began. */
   private resumedBudgets: Map<string, number> | undefined;
   /** Arguments evaluated and patched by a before_branch hook (see executeStep). */
@@ -342,7 +344,16 @@ class StepRun {
   private async runAttempt(input: unknown): Promise<unknown> {
     this.attemptNo++;
     this.start(input);
-    const raw = await this.withTimeout(input);
+    // The breaker's overhead rule compares hooks with the operation itself: time the task alone,
+    // without the hooks, retry waits and fork joins around it.
+    const clock = this.rs.core.clock;
+    const began = clock.now();
+    let raw: unknown;
+    try {
+      raw = await this.withTimeout(input);
+    } finally {
+      this.opMs += clock.now() - began;
+    }
     const t = this.step.output;
     if (t === undefined) return raw;
     const scope = Object.create(this.frame.scope) as ExprScope;
@@ -456,7 +467,7 @@ class StepRun {
     const dur = view.ended - (this.t0 || view.ended);
     rs.emit('step.completed', { path: this.path, stepId: step.id, output, attempt: this.attemptNo, durationMs: dur }, this.startId ?? this.frame.cause);
     rs.commit([this.record('completed', output)], undefined, this.frame);
-    if (this.ran) rs.core.runner.observe(this.ran, dur);
+    if (this.ran && this.attemptNo > 0) rs.core.runner.observe(this.ran, this.opMs);
     const out: Outcome = { output };
     if (this.redirect !== undefined) out.redirect = this.redirect;
     return out;
@@ -532,7 +543,7 @@ class StepRun {
 
   private async writeTerminal(status: StepStatus, output?: unknown): Promise<void> {
     this.rs.commit([this.record(status, output)], undefined, this.frame);
-    if (this.ran) this.rs.core.runner.observe(this.ran, this.view.ended - (this.t0 || this.view.ended));
+    if (this.ran && this.attemptNo > 0) this.rs.core.runner.observe(this.ran, this.opMs);
   }
 
   addEffect(key: string, value: unknown): void {
