@@ -370,6 +370,28 @@ ${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, w
   });
 });
 
+describe('the overhead rule compares with the operation alone', () => {
+  // An after_step hook runs after the task: were its own time counted in the operation, a 52 ms hook on
+  // a 1000 ms step would be judged against 5% of 1052 ms (52.6 ms) and stay on.
+  for (const [hookMs, opens] of [
+    [52, true],
+    [48, false],
+  ] as const) {
+    it(`a ${hookMs} ms after_step hook on 1000 ms steps ${opens ? 'is switched off' : 'stays on'} (limit 5% = 50 ms)`, async () => {
+      const h = hookHarness();
+      let calls = 0;
+      h.engine.hooks.register({ id: 'after', at: 'after_step', run: () => (calls++, new Promise((resolve) => setTimeout(() => resolve(undefined), hookMs))) });
+      const yaml = wf(`steps:
+${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, with: { ms: 1000 } }`).join('\n')}
+`);
+      const r = await settle(h.run(yaml));
+      expect(r.status).toBe('completed');
+      expect(calls).toBe(opens ? 10 : 12);
+      expect(dataOf(h.events, 'breaker.opened').map((d) => d.opP95Ms)).toEqual(opens ? [1000] : []);
+    });
+  }
+});
+
 describe('thresholds: per hook and global', () => {
   it('createEngine({ breaker }) sets the defaults; a hook`s own breaker options override them', async () => {
     const h = hookHarness({ breaker: { consecutiveFailures: 2 } });
