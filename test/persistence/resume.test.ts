@@ -454,6 +454,52 @@ describe('signal delivery', () => {
   });
 });
 
+describe('sub-workflows', () => {
+  it('a signal that woke a suspended sub-workflow survives a crash of the process carrying it on', async () => {
+    lab.file('child-wait.yaml', wf(`steps:
+  - id: c1
+    tool: t.work
+    with: { value: c1 }
+  - id: gate
+    wait: { signal: go }
+  - id: c2
+    tool: t.work
+    with: { value: "\${ steps.gate.output }" }
+`, 'child-wait'));
+    const file = lab.file('parent-wait.yaml', wf(`steps:
+  - id: before
+    tool: t.work
+    with: { value: before }
+  - id: sub
+    workflow: ./child-wait.yaml
+  - id: after
+    tool: t.work
+    with: { value: "\${ [steps.before.output, steps.sub.output] }" }
+`));
+    const db = lab.db('sub');
+    const image = lab.db('sub-image');
+    const log: Exec[] = [];
+    const store = SqliteStore.open(db);
+    // Image when c2 (after the signal) starts: the child is running again, the signal is consumed in memory only.
+    const engine = createEngine({ store, tools: logged(plainTools(), log, (e, phase) => phase === 'start' && e.path === 'c2' && crashImage(db, image)) });
+    expect(await engine.run(file, {}, { runId: 'P' })).toMatchObject({ status: 'suspended' });
+    expect(store.getRun('P.sub')?.status).toBe('suspended');
+    const ref = await engine.signal('P', 'go', 'opened');
+    await engine.close();
+    store.close();
+    expect(ref).toMatchObject({ status: 'completed', output: ['before', 'opened'] });
+
+    const after: Exec[] = [];
+    const store2 = SqliteStore.open(image);
+    const engine2 = createEngine({ store: store2, tools: logged(plainTools(), after) });
+    const resumed = await engine2.resume('P');
+    await engine2.close();
+    store2.close();
+    expect(resumed).toEqual(ref);
+    expect(after.map((e) => e.key)).toEqual(['P.sub/c2/1', 'P/after/1']);
+  });
+});
+
 describe('resume refusals', () => {
   it('returns the stored result of a finished run, refuses unknown runs and runs owned by a live process', async () => {
     const file = lab.file('tiny.yaml', wf(`steps:
