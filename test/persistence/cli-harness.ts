@@ -130,7 +130,8 @@ export function hookflow(args: string[], opts: SpawnOptions = {}): Promise<CliRe
       // 'exit' can precede the end of the pipes: wait for them before reporting.
       let open = 2;
       const done = (): void => {
-        if (--open === 0) resolve({ code, signal, stdout, stderr, killed });
+        // A process that ended on its own just before the kill was sent does not count as killed.
+        if (--open === 0) resolve({ code, signal, stdout, stderr, killed: killed && signal === 'SIGKILL' });
       };
       if (child.stdout.readableEnded) done();
       else child.stdout.once('end', done);
