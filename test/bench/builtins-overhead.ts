@@ -18,11 +18,11 @@
  * keepNames wrappers; for the figures that count use the tsc build:
  * `npx tsc -p test/bench/tsconfig.json && node dist-bench/test/bench/builtins-overhead.js`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createEngine, loadWorkflowText, MemoryStore, type ToolDefinition, type WorkflowDefinition } from '../../src/index.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createEngine, loadWorkflowText, MemoryStore, type Engine, type ToolDefinition, type WorkflowDefinition } from '../../src/index.js';
 
 /** One built-in's figure. */
 export interface BuiltinOverhead {
@@ -86,7 +86,7 @@ function calibrate(ms: number): number {
 }
 
 function workTool(rounds: number): ToolDefinition {
-  return { name: 'bench.work', run: (a: { i: number }) => a.i + (spin(rounds) < 0 ? 1 : 0) };
+  return { name: 'bench.work', run: (a: { i: number; rep: number }) => a.i + a.rep + (spin(rounds) < 0 ? 1 : 0) };
 }
 
 function workflow(steps: number, hook: string | undefined, logFile: string): WorkflowDefinition {
@@ -101,10 +101,18 @@ ${hooks}steps:
       max: ${steps}
       collect: none
       steps:
-        - { id: work, tool: bench.work, with: { i: "\${ index }" } }
+        - { id: work, tool: bench.work, with: { i: "\${ index }", rep: "\${ input.rep }" } }
 `,
     `/virtual/bench-${hook ?? 'none'}.yaml`,
   );
+}
+
+/** The repository's definitions/ (for the cost hook's price table), from the source or the dist-bench build. */
+function definitionsDir(): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'definitions', 'pricing.yaml'))) return join(dir, 'definitions');
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 function median(xs: number[]): number {
@@ -119,6 +127,7 @@ export async function benchBuiltins(opts: BenchOptions = {}): Promise<Array<Buil
   const reps = opts.reps ?? 7;
   const workMs = opts.workMs ?? 1;
   const rounds = calibrate(workMs);
+  const definitions = definitionsDir();
   const dir = mkdtempSync(join(tmpdir(), 'hookflow-bench-builtins-'));
   try {
     const hooks = [...Object.keys(WITH), ...(opts.reference ? [NOOP] : [])];
@@ -126,22 +135,37 @@ export async function benchBuiltins(opts: BenchOptions = {}): Promise<Array<Buil
     const defs = new Map(configs.map((c) => [c, workflow(steps, c === NOOP ? undefined : c, join(dir, `${c ?? 'none'}.jsonl`))]));
     const cpu = new Map<string | undefined, number[]>(configs.map((c) => [c, []]));
     const wall = new Map<string | undefined, number[]>(configs.map((c) => [c, []]));
-    const runOnce = async (c: string | undefined): Promise<void> => {
-      // A fresh engine per run: caches, buckets and breakers start empty, like a new process.
-      const engine = createEngine({ store: new MemoryStore(), tools: [workTool(rounds)], builtinTools: false, workspace: dir });
-      if (c === NOOP) engine.hooks.register({ id: 'noop', at: ['before_tool', 'after_tool'], run: () => undefined });
+    // One engine per configuration, reused by its runs: per-engine costs (loading the price table,
+    // creating the registry) are paid by the warm-up run, and the figures are the steady state.
+    const engines = new Map(
+      configs.map((c) => {
+        const engine = createEngine({ store: new MemoryStore(), tools: [workTool(rounds)], builtinTools: false, workspace: dir, ...(definitions === undefined ? {} : { definitionsDir: definitions }) });
+        if (c === NOOP) engine.hooks.register({ id: 'noop', at: ['before_tool', 'after_tool'], run: () => undefined });
+        return [c, engine] as const;
+      }),
+    );
+    let rep = 0;
+    const runOnce = async (c: string | undefined, timed: boolean): Promise<void> => {
+      const engine = engines.get(c) as Engine;
       const c0 = cpuMs();
       const t0 = performance.now();
-      const r = await engine.run(defs.get(c) as WorkflowDefinition);
-      (wall.get(c) as number[]).push(performance.now() - t0);
-      (cpu.get(c) as number[]).push(cpuMs() - c0);
-      await engine.close();
+      // `rep` in the input: every run works on new inputs, so the cache hook measures misses and stores.
+      const r = await engine.run(defs.get(c) as WorkflowDefinition, { rep: rep++ });
+      const w = performance.now() - t0;
+      const u = cpuMs() - c0;
       if (r.status !== 'completed') throw new Error(`bench run with ${c ?? 'no hook'} ended ${r.status}: ${r.error?.code} ${r.error?.message}`);
+      if (timed) {
+        (wall.get(c) as number[]).push(w);
+        (cpu.get(c) as number[]).push(u);
+      }
     };
-    for (const c of configs) await runOnce(c); // warm-up: JIT, module loading, first file writes
-    for (const m of [cpu, wall]) for (const list of m.values()) list.length = 0;
-    for (let rep = 0; rep < reps; rep++) {
-      for (const c of configs) await runOnce(c);
+    try {
+      for (const c of configs) await runOnce(c, false); // warm-up: JIT, module loading, first file writes
+      for (let i = 0; i < reps; i++) {
+        for (const c of configs) await runOnce(c, true);
+      }
+    } finally {
+      for (const e of engines.values()) await e.close();
     }
     const perStep = (m: Map<string | undefined, number[]>, c: string | undefined): number => (median(m.get(c) as number[]) / steps) * 1000;
     const baseCpu = perStep(cpu, undefined);

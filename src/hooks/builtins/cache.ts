@@ -5,7 +5,8 @@
  *
  * Key: the `key:` template evaluated against the hook context, namespaced by the hook id; by default
  * the engine's key, a stable hash of workflow + static step path + canonical input (the same key a
- * `do: {cache: {}}` rule would get, so equal work shares entries).
+ * `do: {cache: {}}` rule would get, so equal work shares entries). With the default key only tool,
+ * agent and sub-workflow steps are cached: other steps have no input that could key their result.
  *
  * `max` budgets this hook's entries inside the engine's shared LRU: the hook keeps an index of its
  * own keys (lru-cache, same `max` and `ttl`) and deletes from the engine cache the key its index
@@ -23,6 +24,8 @@ import { checkPoints, duration, evalTemplate, keyString, parseOptions, template 
 import type { BuiltinFactory, BuiltinOptions } from './types.js';
 
 const POINTS: readonly HookPoint[] = ['before_step', 'before_tool', 'before_agent'];
+/** Step kinds whose input (their evaluated `with:`) is everything the default key needs. */
+const KEYED_KINDS: ReadonlySet<string> = new Set(['tool', 'agent', 'workflow']);
 
 const schema = z.strictObject({
   /** Entries this hook may hold at once (least recently used are evicted). */
@@ -115,7 +118,12 @@ export const cacheHook: BuiltinFactory = (opts, env) => {
     order: 100,
     invoke(ctx) {
       if (match !== undefined && !matches(match, ctx.step)) return undefined;
-      if (template === undefined) return lookup(defaultKey(ctx));
+      if (template === undefined) {
+        // The default key covers the step's input only. Patterns, `set`, `wait`... have none (their
+        // result depends on the run's data in other ways), so only steps with arguments are cached.
+        if (ctx.point === 'before_step' && !KEYED_KINDS.has(ctx.step?.kind ?? '')) return undefined;
+        return lookup(defaultKey(ctx));
+      }
       if (template.constant) return lookup(`${opts.id}:${keyString(template.value)}`);
       return evalTemplate(template, ctx, opts.id).then((v) => lookup(`${opts.id}:${keyString(v)}`));
     },

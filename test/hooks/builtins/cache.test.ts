@@ -56,6 +56,24 @@ steps:
     expect([hits(h), misses(h)]).toEqual([1, 2]);
   });
 
+  it('with the default key only steps with arguments are cached: a loop over the run input is not', async () => {
+    const h = harness();
+    const yaml = wf(`hooks:
+  - id: c
+    use: cache
+steps:
+  - id: each
+    loop:
+      forEach: "\${ input.items }"
+      steps:
+        - { id: add, tool: test.add, with: { a: "\${ item }", b: 0 } }
+`);
+    expect((await h.run(yaml, { items: [1, 2] })).output).toEqual([1, 2]);
+    expect((await h.run(yaml, { items: [2, 3] })).output).toEqual([2, 3]);
+    expect(h.calls['test.add']).toBe(3); // 1, 2, then 3: the second `2` was a hit
+    expect(h.events.filter((e) => e.type === 'step.cached').map((e) => (e.data as { path: string }).path)).toEqual(['each[0]/add']);
+  });
+
   it('`key:` is a JSONata template over the context, namespaced by the hook id', async () => {
     const h = harness();
     const r = await h.run(wf(`hooks:
