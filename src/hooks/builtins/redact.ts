@@ -57,15 +57,20 @@ export function isSecretKey(name: string): boolean {
 interface Matcher {
   probe: RegExp;
   all: RegExp;
+  /** Strings shorter than this cannot hold a match (skipped without a scan). */
+  minLength: number;
 }
 
-function matcher(re: RegExp): Matcher {
+function matcher(re: RegExp, minLength = 0): Matcher {
   const flags = re.flags.replace(/[gy]/g, '');
-  return { probe: new RegExp(re.source, flags), all: new RegExp(re.source, `${flags}g`) };
+  return { probe: new RegExp(re.source, flags), all: new RegExp(re.source, `${flags}g`), minLength };
 }
 
-/** The built-in patterns as one alternation, so a clean string costs one regex scan. */
-const DEFAULT_MATCHER = matcher(new RegExp(Object.values(SECRET_PATTERNS).map((p) => `(?:${p.source})`).join('|')));
+/**
+ * The built-in patterns as one alternation, so a clean string costs one regex scan. The shortest
+ * match any of them can make is `Bearer ` + 8 characters (15); paths, ids and codes are shorter.
+ */
+const DEFAULT_MATCHER = matcher(new RegExp(Object.values(SECRET_PATTERNS).map((p) => `(?:${p.source})`).join('|')), 15);
 
 /**
  * Builds a redactor: `(value) => value` with secrets replaced by `[REDACTED]` (a bearer token keeps its
@@ -94,7 +99,7 @@ export function createRedactor(options: RedactOptions = {}): (value: unknown) =>
   const redactString = (s: string): string => {
     let out = s;
     for (const m of matchers) {
-      if (m.probe.test(out)) out = out.replace(m.all, (hit) => (/^[Bb]earer\s/.test(hit) ? `Bearer ${REDACTED}` : REDACTED));
+      if (out.length >= m.minLength && m.probe.test(out)) out = out.replace(m.all, (hit) => (/^[Bb]earer\s/.test(hit) ? `Bearer ${REDACTED}` : REDACTED));
     }
     return out;
   };

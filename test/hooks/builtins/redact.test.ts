@@ -25,6 +25,9 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe(`a ${REDACTED} b ${REDACTED} c ${REDACTED} d ${REDACTED} e ${REDACTED} f Bearer ${REDACTED} g`);
     expect(redactSecrets('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----')).toBe(REDACTED);
     expect(redactSecrets('sk-short and a task-list and Bearer of news')).toBe('sk-short and a task-list and Bearer of news');
+    // The shortest credentials the patterns know (15 characters) are still caught.
+    expect(redactSecrets('Bearer abcdefgh')).toBe(`Bearer ${REDACTED}`);
+    expect(redactSecrets('xoxb-1234567890')).toBe(REDACTED);
   });
 
   it('never mutates its input and keeps unchanged subtrees by reference', () => {
