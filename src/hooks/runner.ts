@@ -319,51 +319,74 @@ export interface LazyContext extends HookContext {
   abort(reason: unknown): void;
 }
 
-export function makeContext(host: HookHost, call: PointCall, input: unknown, output: unknown): LazyContext {
-  let controller: AbortController | undefined;
-  let offRunAbort: (() => void) | undefined;
-  const ctx = {
-    point: call.point,
-    runId: host.runId,
-    correlationId: host.correlationId,
-    workflow: host.workflow,
-    step: call.step,
-    attempt: call.attempt,
-    input,
-    output,
-    error: call.error,
-    vars: host.vars,
-    metadata: call.metadata ?? EMPTY_META,
-    [CTX_SCOPE]: (call as { scope?: unknown }).scope,
-    [CTX_CALL]: { host, call },
-    get signal(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        if (host.signal.aborted) controller.abort(host.signal.reason);
-        else {
-          const c = controller;
-          offRunAbort = onAbort(host.signal, () => c.abort(host.signal.reason));
-        }
-      }
-      return controller.signal;
-    },
-    abort(reason: unknown): void {
-      if (controller) controller.abort(reason);
-      else {
-        controller = new AbortController();
-        controller.abort(reason);
-      }
-      offRunAbort?.();
-    },
-  };
-  return ctx as LazyContext;
-}
-
-const EMPTY_META: Readonly<Record<string, unknown>> = Object.freeze({});
-
 /** Symbol-keyed internals on a context: the expression scope of the frame and the call being run. */
 export const CTX_SCOPE = Symbol('hookflow.scope');
 export const CTX_CALL = Symbol('hookflow.call');
+
+const EMPTY_META: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * The context object. A class, not an object literal with a getter: contexts are made for every hook
+ * call, and a literal with accessors and closures costs several times more to create.
+ */
+class HookCtx implements LazyContext {
+  readonly point: HookPoint;
+  readonly runId: string;
+  readonly correlationId: string;
+  readonly workflow: string;
+  readonly step: HookContext['step'];
+  readonly attempt: number;
+  readonly error: HookContext['error'];
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly [CTX_SCOPE]: unknown;
+  readonly [CTX_CALL]: { host: HookHost; call: PointCall };
+  private controller: AbortController | undefined;
+  private offRunAbort: (() => void) | undefined;
+
+  constructor(
+    host: HookHost,
+    call: PointCall,
+    readonly input: unknown,
+    readonly output: unknown,
+  ) {
+    this.point = call.point;
+    this.runId = host.runId;
+    this.correlationId = host.correlationId;
+    this.workflow = host.workflow;
+    this.step = call.step;
+    this.attempt = call.attempt;
+    this.error = call.error;
+    this.vars = host.vars;
+    this.metadata = call.metadata ?? EMPTY_META;
+    this[CTX_SCOPE] = (call as { scope?: unknown }).scope;
+    this[CTX_CALL] = { host, call };
+  }
+
+  /** Created on first read: most hooks never look at it. Follows the run's signal. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const c = new AbortController();
+      this.controller = c;
+      const run = this[CTX_CALL].host.signal;
+      if (run.aborted) c.abort(run.reason);
+      else this.offRunAbort = onAbort(run, () => c.abort(run.reason));
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (!this.controller) this.controller = new AbortController();
+    this.controller.abort(reason);
+    this.offRunAbort?.();
+  }
+}
+
+export function makeContext(host: HookHost, call: PointCall, input: unknown, output: unknown): LazyContext {
+  return new HookCtx(host, call, input, output);
+}
+
+
 
 /** Internals reachable from a context (rule hooks and composites need them). */
 export function contextInternals(ctx: HookContext): { scope: unknown; host: HookHost; call: PointCall } | undefined {
