@@ -182,6 +182,14 @@ class StepRun {
   get hookList(): readonly HookInstance[] {
     return this.hooks;
   }
+  /**
+   * Hooks called inside this step (tool, agent and pattern points): their breakers learn the step's
+   * task time as the duration of the operation they wrap, like the step's own hooks.
+   */
+  addRan(ran: HookInstance[] | undefined): void {
+    if (ran !== undefined) (this.ran ??= []).push(...ran);
+  }
+
 
   async fire(point: HookPoint, input: unknown, output?: unknown, error?: ErrorInfo, metadata?: Record<string, unknown>): Promise<Decision> {
     const call: Parameters<RunState['fire']>[1] = { point, step: this.stepInfo(), attempt: Math.max(1, this.attemptNo), input, hooks: [] };

@@ -73,13 +73,16 @@ function toolTarget(run: StepRun, tool: string): NonNullable<HookContext['step']
   return base.tool === tool ? base : { ...base, tool };
 }
 
-function fireTool(rs: RunState, run: StepRun, point: HookPoint, tool: string, input: unknown, output?: unknown, error?: HookflowError, metadata?: Record<string, unknown>): Promise<Decision> {
+async function fireTool(rs: RunState, run: StepRun, point: HookPoint, tool: string, input: unknown, output?: unknown, error?: HookflowError, metadata?: Record<string, unknown>): Promise<Decision> {
   const call: Parameters<RunState['fire']>[1] = { point, step: toolTarget(run, tool), attempt: Math.max(1, run.attempt), input, hooks: [] };
   if (output !== undefined) call.output = output;
   if (error !== undefined) call.error = error.toJSON();
   if (metadata !== undefined) call.metadata = metadata;
   (call as { scope?: unknown }).scope = run.frame.scope;
-  return rs.fire(run.hookList, call);
+  const d = await rs.fire(run.hookList, call);
+  // after_tool / tool_error breakers learn the tool call's own time below; the others, the step's.
+  if (point !== 'after_tool' && point !== 'tool_error') run.addRan(d.ran);
+  return d;
 }
 
 function grantOnce(d: Decision, budgets: Map<string, number>): boolean {

@@ -56,6 +56,7 @@ export async function runConditional(rs: RunState, run: StepRun, signal: AbortSi
   let value: unknown = null;
   if (run.has('before_condition')) {
     const d = await firePattern(rs, run, 'before_condition', target, { kind: step.kind, branches: [...branches.keys()] }, undefined, {});
+    run.addRan(d.ran);
     if (d.action === 'cancel') throw cancelled(d, 'before_condition');
     if (d.action === 'replace') {
       ConditionalLifecycle.next(state, 'NONE');
@@ -84,6 +85,7 @@ export async function runConditional(rs: RunState, run: StepRun, signal: AbortSi
   }
   if (run.has('after_condition')) {
     const d = await firePattern(rs, run, 'after_condition', target, null, { branch, value }, {});
+    run.addRan(d.ran);
     switch (d.action) {
       case 'cancel':
         throw cancelled(d, 'after_condition');

@@ -27,3 +27,12 @@ export function firePattern(
   (call as { scope?: ExprScope }).scope = scope ?? run.frame.scope;
   return rs.fire(run.hookList, call);
 }
+
+/**
+ * Feeds the duration of one branch or iteration to the breakers of the hooks that ran around it (the
+ * overhead rule compares a hook with the operation it wraps).
+ */
+export function observeUnit(rs: RunState, before: Decision | undefined, after: Decision | undefined, ms: number): void {
+  if (before?.ran) rs.core.runner.observe(before.ran, ms);
+  if (after?.ran) rs.core.runner.observe(after.ran, ms);
+}

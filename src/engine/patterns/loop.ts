@@ -13,7 +13,8 @@ import { unboundedListeners, type RunState } from '../run-state.js';
 import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, evalT, truthy, type StepRun } from '../step.js';
 import { joinForks, startFork } from '../fork.js';
-import { firePattern } from './hooks.js';
+import { firePattern, observeUnit } from './hooks.js';
+import type { Decision } from '../../hooks/runner.js';
 import { runPool } from './pool.js';
 import { childController } from '../../util/abort.js';
 import { runSequence } from './sequence.js';
@@ -49,8 +50,10 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
   const iterate = async (i: number, sig: AbortSignal): Promise<Iteration> => {
     let item: unknown = items ? items[i] : spec.mode === 'times' ? i : null;
     const target = { id: step.id, path: `${run.path}${suffix}[${i}]`, kind: 'loop' };
+    let before: Decision | undefined;
     if (run.has('before_iteration')) {
       const d = await firePattern(rs, run, 'before_iteration', target, { item, index: i }, undefined, { index: i });
+      before = d;
       if (d.action === 'cancel') throw cancelled(d, 'before_iteration');
       if (d.action === 'skip') return { output: null, scope };
       if (d.action === 'replace') return { output: (d.result as { value: unknown }).value, scope };
@@ -59,11 +62,15 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
     const bindings: Record<string, unknown> = { item, index: i };
     if (spec.as !== 'item') bindings[spec.as] = item;
     const frame = run.bodyFrame(sig, bindings, `${target.path}/`);
+    const began = rs.core.clock.now();
     const out = await runSequence(rs, frame, spec.steps);
+    const bodyMs = rs.core.clock.now() - began;
     rs.emit('loop.iteration', { path: run.path, index: i }, run.frame.cause);
     let output = out.output;
+    let after: Decision | undefined;
     if (run.has('after_iteration')) {
       const d = await firePattern(rs, run, 'after_iteration', target, { item, index: i }, output, { index: i }, frame.scope);
+      after = d;
       if (d.action === 'modify') output = d.output;
       else if (d.action === 'replace') output = (d.result as { value: unknown }).value;
       else if (d.action === 'cancel') throw cancelled(d, 'after_iteration');
@@ -72,6 +79,7 @@ export async function runLoop(rs: RunState, run: StepRun, signal: AbortSignal): 
         forks.push(...(await joinForks(rs, origin, [startFork(rs, origin, d)])));
       }
     }
+    observeUnit(rs, before, after, bodyMs);
     const it: Iteration = { output, scope: frame.scope };
     if (out.redirect !== undefined) it.redirect = out.redirect;
     return it;

@@ -9,7 +9,8 @@ import { ParallelLifecycle } from '../machines.js';
 import { unboundedListeners, type RunState } from '../run-state.js';
 import { Suspended, type Outcome } from '../signals.js';
 import { cancelled, evalT, executeStep, noArgsToPatch, recordNotStarted, takesArgs, truthy, type StepRun } from '../step.js';
-import { firePattern } from './hooks.js';
+import { firePattern, observeUnit } from './hooks.js';
+import type { Decision } from '../../hooks/runner.js';
 import { runPool } from './pool.js';
 import { childController } from '../../util/abort.js';
 
@@ -44,12 +45,15 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
       let output: unknown;
       let done = false;
       let args: { value: unknown } | undefined;
+      let beforeD: Decision | undefined;
+      let branchMs = 0;
       if (before) {
         // The branch's input is its arguments (tool/agent/workflow `with`), evaluated once here; not for a
         // branch its own `when:` will skip (its arguments may not be computable then).
         const off = b.when !== undefined && !truthy(await evalT(b.when, frame.scope, target.path));
         const input = !off && (b.kind === 'tool' || b.kind === 'agent' || b.kind === 'workflow') ? await evalT(b.with, frame.scope, target.path) : null;
         const d = await firePattern(rs, run, 'before_branch', target, input, undefined, { branch: b.id, index: i });
+        beforeD = d;
         if (d.action === 'cancel') throw cancelled(d, 'before_branch');
         if (d.action === 'replace') {
           output = (d.result as { value: unknown }).value;
@@ -62,7 +66,9 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
       }
       if (!done) {
         // A frame per branch so the branch's events are caused by its branch.started.
+        const began = rs.core.clock.now();
         const out = await executeStep(rs, { ...frame, cause: startedId }, b, 1, args);
+        branchMs = rs.core.clock.now() - began;
         if (out.redirect !== undefined) {
           throw new HookflowError(ErrorCode.HOOK_RESULT_INVALID, `redirect to "${out.redirect}" cannot leave parallel branch "${b.id}": the target must be in the same or an enclosing sequence of the branch`, { step: target.path, retryable: false });
         }
@@ -70,10 +76,11 @@ export async function runParallel(rs: RunState, run: StepRun, signal: AbortSigna
       }
       if (after) {
         const d = await firePattern(rs, run, 'after_branch', target, null, output, { branch: b.id, index: i });
+        if (!done) observeUnit(rs, beforeD, d, branchMs);
         if (d.action === 'modify') output = d.output;
         else if (d.action === 'replace') output = (d.result as { value: unknown }).value;
         else if (d.action === 'cancel') throw cancelled(d, 'after_branch');
-      }
+      } else if (!done) observeUnit(rs, beforeD, undefined, branchMs);
       outputs[i] = output;
     } catch (err) {
       if (err instanceof Suspended) {
