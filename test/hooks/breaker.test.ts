@@ -392,6 +392,48 @@ ${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, w
   }
 });
 
+describe('the overhead rule at tool and pattern points', () => {
+  // These hooks wrap the step's task too: a 4 ms hook on 100 ms steps is within 5% and stays on.
+  // (Were no operation observed for them, the limit would be the 1 ms floor and they would be switched off.)
+  const slow = (at: HookRegistration['at'], calls: { n: number }): HookRegistration => ({
+    id: `slow-${String(at)}`,
+    at,
+    run: () => (calls.n++, new Promise((resolve) => setTimeout(() => resolve(undefined), 4))),
+  });
+
+  it('before_tool', async () => {
+    const h = hookHarness();
+    const calls = { n: 0 };
+    h.engine.hooks.register(slow('before_tool', calls));
+    const r = await settle(h.run(wf(`steps:
+${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, with: { ms: 100 } }`).join('\n')}
+`)));
+    expect(r.status).toBe('completed');
+    expect(calls.n).toBe(12);
+    expect(dataOf(h.events, 'breaker.opened')).toEqual([]);
+  });
+
+  for (const point of ['before_branch', 'before_iteration'] as const) {
+    it(point, async () => {
+      const h = hookHarness();
+      const calls = { n: 0 };
+      h.engine.hooks.register(slow(point, calls));
+      const r = await settle(h.run(wf(`steps:
+  - id: loop
+    loop:
+      times: 12
+      steps:
+        - id: par
+          parallel:
+            - { id: p, tool: test.sleep, with: { ms: 100 } }
+`)));
+      expect(r.status).toBe('completed');
+      expect(calls.n).toBe(12);
+      expect(dataOf(h.events, 'breaker.opened')).toEqual([]);
+    });
+  }
+});
+
 describe('thresholds: per hook and global', () => {
   it('createEngine({ breaker }) sets the defaults; a hook`s own breaker options override them', async () => {
     const h = hookHarness({ breaker: { consecutiveFailures: 2 } });
