@@ -94,6 +94,7 @@ export function growthCases(p: Profile): BenchCase[] {
 export function otherCases(p: Profile): BenchCase[] {
   const cli = { scenario: 'CLI', title: 'hookflow run workflows/hello.yaml (memory store)', unit: 'run', target: { maxMs: 300 } };
   return [
+    { ...cli, id: 'CLI/floor', impl: 'node -e "" (start-up floor)', target: undefined, measure: async () => (await import('./cli.js')).measureCli(p, 'floor') },
     { ...cli, id: 'CLI/node', impl: 'node bin/hookflow.js', measure: async () => (await import('./cli.js')).measureCli(p, 'node') },
     { ...cli, id: 'CLI/npx', impl: 'npx hookflow', measure: async () => (await import('./cli.js')).measureCli(p, 'npx') },
     { scenario: 'components', id: 'components/store', title: 'store commit (test/bench/store-commit.ts)', impl: 'stores', unit: 'commit', measure: async () => (await import('./components.js')).measureStoreCommit(p) },

@@ -18,9 +18,17 @@ async function cli(cmd: string, args: string[]): Promise<void> {
   if (!stdout.includes('Hello, Ada!')) throw new Error(`bench: unexpected CLI output: ${stdout}`);
 }
 
-/** Times the CLI as `node bin/hookflow.js` or `npx hookflow`; RSS and CPU would be the runner's own, so they are not reported. */
-export async function measureCli(p: Profile, via: 'node' | 'npx'): Promise<Measurement> {
-  const [cmd, args] = via === 'node' ? [process.execPath, [join(ROOT, 'bin/hookflow.js'), ...ARGS]] : ['npx', ['--no-install', 'hookflow', ...ARGS]];
-  const m = await timeIt({ run: () => cli(cmd, args) }, { units: 1, ...reps(p, 10, 2) });
+/**
+ * Times the CLI as `node bin/hookflow.js` or `npx hookflow`, or a bare `node -e ""` (the floor: Node's own
+ * start-up on this machine at this moment). RSS and CPU would be the runner's own, so they are not reported.
+ */
+export async function measureCli(p: Profile, via: 'node' | 'npx' | 'floor'): Promise<Measurement> {
+  const call =
+    via === 'floor'
+      ? () => run(process.execPath, ['-e', ''], { cwd: ROOT }).then(() => undefined)
+      : via === 'node'
+        ? () => cli(process.execPath, [join(ROOT, 'bin/hookflow.js'), ...ARGS])
+        : () => cli('npx', ['--no-install', 'hookflow', ...ARGS]);
+  const m = await timeIt({ run: call }, { units: 1, ...reps(p, 10, 2) });
   return { ...m, peakRssMb: Number.NaN, cpuMedianMs: Number.NaN };
 }
