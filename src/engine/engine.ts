@@ -24,7 +24,7 @@ import { buildDeclaredHook, checkDeclaredHooks } from '../hooks/declared.js';
 import { composite } from '../hooks/composites.js';
 import { HookRegistry, compileMatch, nextHookSeq, type HookInstance } from '../hooks/registry.js';
 import { HookRunner, type HookHost } from '../hooks/runner.js';
-import type { BreakerOptions, HookContext, HookMatch, HookPoint, HookRegistration, HookResult } from '../hooks/types.js';
+import type { BreakerOptions, HookContext, HookDecl, HookMatch, HookPoint, HookRegistration, HookResult } from '../hooks/types.js';
 import { MemoryStore } from '../store/memory.js';
 import { defaultOwnerId, isLocalOwnerAlive } from '../store/open.js';
 import type { RunRecord, RunStatus, StepRecord, Store } from '../store/types.js';
@@ -394,20 +394,32 @@ export class Engine {
     }
     if (missing.length > 0) throw new HookflowError(ErrorCode.VALIDATION, missing.join('\n'), { retryable: false });
     // A hook module that cannot load is a definition error, found before a run row exists.
-    await checkDeclaredHooks([...def.hooks, ...[...def.stepsById.values()].flatMap((st) => st.hooks)], BUILTIN_HOOKS);
+    const decls = [...def.hooks, ...[...def.stepsById.values()].flatMap((st) => st.hooks)];
+    await checkDeclaredHooks(decls, BUILTIN_HOOKS);
+    // Built-in options too, so a bad `with:` is refused before a run exists.
+    const checkUse = (d: HookDecl): void => {
+      if (d.source.kind === 'use') checkBuiltinOptions(d.source.use, { id: d.id, key: d.id, with: d.source.with, at: d.at.length > 0 ? d.at : undefined });
+      else if (d.source.kind === 'composite') d.source.hooks.forEach(checkUse);
+    };
+    decls.forEach(checkUse);
   }
 
   private async buildHooks(rs: RunState): Promise<void> {
     const env = { keyPrefix: rs.workflow, runner: this.runner, builtins: BUILTIN_HOOKS, builtinEnv: this.builtinEnv(), ruleForks: rs.ruleForks };
-    rs.workflowHooks = await Promise.all(rs.def.hooks.map((h) => buildDeclaredHook(h, env)));
-    rs.owned.push(...rs.workflowHooks);
+    // Built one by one and owned as soon as built, so a failure half-way still disposes the others.
+    const build = async (decls: HookDecl[]): Promise<HookInstance[]> => {
+      const out: HookInstance[] = [];
+      for (const d of decls) {
+        const inst = await buildDeclaredHook(d, env);
+        rs.owned.push(inst);
+        out.push(inst);
+      }
+      return out;
+    };
+    rs.workflowHooks = await build(rs.def.hooks);
     const visit = async (list: StepDef[]): Promise<void> => {
       for (const step of list) {
-        if (step.hooks.length > 0) {
-          const inst = await Promise.all(step.hooks.map((h) => buildDeclaredHook(h, env)));
-          rs.stepHookInstances.set(step, inst);
-          rs.owned.push(...inst);
-        }
+        if (step.hooks.length > 0) rs.stepHookInstances.set(step, await build(step.hooks));
         for (const nested of nestedLists(step)) await visit(nested);
         if (step.catch) await visit(step.catch);
       }
@@ -428,7 +440,13 @@ export class Engine {
     this.ensureCancelPoll();
     let result: RunResult;
     try {
-      result = await this.executeInner(rs, resumed, previous);
+      const began = this.clock.now();
+      try {
+        result = await this.executeInner(rs, resumed, previous);
+      } finally {
+        const ran = runLevelHooks.get(rs);
+        if (ran !== undefined && ran.length > 0) this.runner.observe(ran, this.clock.now() - began);
+      }
     } finally {
       rs.close();
       external?.removeEventListener('abort', onExternal);
@@ -457,8 +475,15 @@ export class Engine {
     await this.buildHooks(rs);
     const hooks = rs.workflowHooks;
     const root: Frame = { prefix: '', scope: rs.scope, hooks, hookPoints: pointsOf(hooks), signal: rs.signal, cause: undefined };
-    const fireRun = (point: HookPoint, input: unknown, extra: { output?: unknown; error?: ErrorInfo; metadata?: Record<string, unknown> } = {}) =>
-      rs.hasHooks(point, hooks) ? rs.fire(hooks, { point, attempt: 1, input, hooks: [], ...extra }) : undefined;
+    // Run-level hooks wrap the whole run: their breakers learn its duration when it ends (see execute).
+    const runRan: HookInstance[] = [];
+    runLevelHooks.set(rs, runRan);
+    const fireRun = async (point: HookPoint, input: unknown, extra: { output?: unknown; error?: ErrorInfo; metadata?: Record<string, unknown> } = {}) => {
+      if (!rs.hasHooks(point, hooks)) return undefined;
+      const d = await rs.fire(hooks, { point, attempt: 1, input, hooks: [], ...extra });
+      if (d.ran) runRan.push(...d.ran);
+      return d;
+    };
     let startId: string;
     try {
       if (!resumed) {
@@ -758,6 +783,9 @@ function restoredVarsOrder(replay: Replay): StepRecord[] {
     return (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0);
   });
 }
+
+/** Hooks called at the run-level points of each executing run. */
+const runLevelHooks = new WeakMap<RunState, HookInstance[]>();
 
 function isFinished(s: RunStatus): boolean {
   return s === 'completed' || s === 'failed' || s === 'cancelled';
