@@ -392,7 +392,7 @@ ${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, w
   }
 });
 
-describe('the overhead rule at tool and pattern points', () => {
+describe('the overhead rule at tool, pattern and run points', () => {
   // These hooks wrap the step's task too: a 4 ms hook on 100 ms steps is within 5% and stays on.
   // (Were no operation observed for them, the limit would be the 1 ms floor and they would be switched off.)
   const slow = (at: HookRegistration['at'], calls: { n: number }): HookRegistration => ({
@@ -432,6 +432,15 @@ ${Array.from({ length: 12 }, (_, i) => `  - { id: s${i + 1}, tool: test.sleep, w
       expect(dataOf(h.events, 'breaker.opened')).toEqual([]);
     });
   }
+
+  it('run_start (the operation is the run)', async () => {
+    const h = hookHarness();
+    const calls = { n: 0 };
+    h.engine.hooks.register(slow('run_start', calls));
+    for (let i = 0; i < 12; i++) expect((await settle(h.run(wf(`steps:\n  - { id: s, tool: test.sleep, with: { ms: 100 } }\n`)))).status).toBe('completed');
+    expect(calls.n).toBe(12);
+    expect(h.engine.breakers().find((b) => b.hookId === 'slow-run_start')?.state).toBe('closed');
+  });
 });
 
 describe('thresholds: per hook and global', () => {
