@@ -18,7 +18,7 @@ import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import type { BreakerSnapshot, BreakerTransition } from '../hooks/breaker.js';
-import { BUILTIN_HOOKS, metricsOf, type MetricsRegistry } from '../hooks/builtins/index.js';
+import { BUILTIN_HOOKS, checkBuiltinOptions, metricsOf, type MetricsRegistry } from '../hooks/builtins/index.js';
 import type { BuiltinEnv, BuiltinFactory, BuiltinRunApi } from '../hooks/builtins/types.js';
 import { buildDeclaredHook, checkDeclaredHooks } from '../hooks/declared.js';
 import { composite } from '../hooks/composites.js';
