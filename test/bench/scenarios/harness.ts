@@ -241,7 +241,8 @@ export function childCaseId(argv: readonly string[] = process.argv): string | un
 /** `1.23`, `12.3`, `123` — three significant figures, enough for noisy timings. */
 export function fmtUs(us: number): string {
   if (!Number.isFinite(us)) return '–';
-  return us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2);
+  const a = Math.abs(us);
+  return a >= 100 ? us.toFixed(0) : a >= 10 ? us.toFixed(1) : us.toFixed(2);
 }
 
 /** Milliseconds with the same precision rule as {@link fmtUs}. */

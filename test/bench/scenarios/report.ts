@@ -48,7 +48,10 @@ function extraNote(r: CaseResult): string | undefined {
   const e = r.extra;
   if (!e) return undefined;
   if (r.scenario === 'S6') return `hook ran ${e.hookCalls}× in the last run; ${e.breakerEvent}`;
-  if (r.scenario === 'S7') return `${Number(e.events).toLocaleString('en-US')} events; the definition is ${(Number(e.definitionBytes) / 1024).toFixed(0)} KB of YAML`;
+  if (r.scenario === 'S7') {
+    const bytes = Number(e.definitionBytes);
+    return `${Number(e.events).toLocaleString('en-US')} events; the definition is ${bytes >= 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${bytes} bytes`} of YAML`;
+  }
   return undefined;
 }
 
