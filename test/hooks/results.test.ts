@@ -5,16 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { probe } from '../engine/support.js';
-import { dataOf, decided, hookHarness, stepEvent, wf } from './support.js';
+import { dataOf, decided, hookHarness, settle, stepEvent, wf } from './support.js';
 
 afterEach(() => vi.useRealTimers());
-
-async function settle<T>(p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.finally(() => (done = true));
-  while (!done) await vi.advanceTimersByTimeAsync(10);
-  return p;
-}
 
 describe('modify: waterfall', () => {
   it('two hooks at one point: the second sees the first one`s patch (input before, output after)', async () => {

@@ -6,18 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { probe } from '../engine/support.js';
-import { dataOf, decided, hookHarness, wf } from './support.js';
+import { dataOf, decided, FAKE_TIMERS, hookHarness, settle, wf } from './support.js';
 
-const FAKE = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] as const;
-beforeEach(() => vi.useFakeTimers({ toFake: [...FAKE] }));
+beforeEach(() => vi.useFakeTimers({ toFake: [...FAKE_TIMERS] }));
 afterEach(() => vi.useRealTimers());
-
-async function settle<T>(p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.finally(() => (done = true));
-  while (!done) await vi.advanceTimersByTimeAsync(5);
-  return p;
-}
 
 describe('scenarios', () => {
   it('forks branches from an after_step hook over a runtime list, at most `concurrency` at once', async () => {

@@ -4,6 +4,7 @@
  * `include:` and `agent:` resolve against the hook fixtures.
  */
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import path from 'node:path';
 import { createEngine, loadWorkflowText, MemoryStore, type EngineOptions, type HookPoint, type RunResult, type UniversalEvent } from '../../src/index.js';
 import { testTools } from '../helpers.js';
@@ -73,4 +74,22 @@ export function indent(text: string, n: number): string {
     .split('\n')
     .map((l) => (l.length > 0 ? pad + l : l))
     .join('\n');
+}
+
+/** Timers faked by the clock-driven hook tests (performance too, so hook call times are exact). */
+export const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] as const;
+
+/** Drives the fake clock until `p` settles. */
+export async function settle<T>(p: Promise<T>, stepMs = 10): Promise<T> {
+  let done = false;
+  void p.finally(() => (done = true));
+  while (!done) await vi.advanceTimersByTimeAsync(stepMs);
+  return p;
+}
+
+/** n echo steps s1..sn (output: their index). */
+export function echoSteps(n: number, extra = ''): string {
+  return wf(`${extra}steps:
+${Array.from({ length: n }, (_, i) => `  - { id: s${i + 1}, tool: test.echo, with: { value: ${i + 1} } }`).join('\n')}
+`);
 }
