@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { findAgents } from '../agents/loader.js';
 import type { AgentDefinition, Provider } from '../agents/types.js';
+import type { AgentSession } from '../agents/session.js';
 import { loadWorkflowFile, loadWorkflowText } from '../dsl/load.js';
 import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
@@ -352,6 +353,32 @@ export class Engine {
       run: { status: 'cancelled', error, endedAt: now, updatedAt: now, lastSeq: seq, owner: null, wakeAt: null },
     });
     return { runId, status: 'cancelled', output: null, error };
+  }
+
+  /**
+   * Pauses the agent of a running agent step between turns (running → paused); resolves once paused.
+   * `stepPath` is the step's path (`research`, `plan#fork[1]/ask`). Throws RUN_NOT_FOUND when no such
+   * agent is running in this process.
+   */
+  async pauseAgent(runId: string, stepPath: string, reason = 'paused by request'): Promise<void> {
+    await this.agentSession(runId, stepPath).pause(reason);
+  }
+
+  /** Resumes a paused agent (paused → running); resolves once it runs again. */
+  async resumeAgent(runId: string, stepPath: string): Promise<void> {
+    await this.agentSession(runId, stepPath).resume();
+  }
+
+  /** The agent sessions running now in a run, by step path, with their machine state. */
+  agents(runId: string): Array<{ path: string; agent: string; state: string }> {
+    const rs = this.active.get(runId);
+    return rs ? [...rs.agents].map(([path, s]) => ({ path, agent: s.def.name, state: s.state })) : [];
+  }
+
+  private agentSession(runId: string, stepPath: string): AgentSession {
+    const session = this.active.get(runId)?.agents.get(stepPath);
+    if (!session) throw new HookflowError(ErrorCode.RUN_NOT_FOUND, `no agent is running at step "${stepPath}" of run "${runId}" in this process`);
+    return session;
   }
 
   /** Releases timers; closes the store when the engine created it. */

@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import type { StepDef, WorkflowDefinition } from '../dsl/types.js';
 import type { TokenUsage } from '../tools/types.js';
+import type { AgentSession } from '../agents/session.js';
 import { isoTime } from '../util/iso.js';
 import { ErrorCode, HookflowError, toHookflowError, type ErrorInfo } from '../errors.js';
 import type { UniversalEvent } from '../events/types.js';
@@ -82,6 +83,8 @@ export class RunState implements HookHost {
   /** Capabilities granted to tools (the security hook grants `exec`). */
   permissions: { exec?: boolean } = {};
   readonly usageListeners: Array<(u: TokenUsage, path: string) => void> = [];
+  /** Agent sessions running now, by step path (engine.pauseAgent / resumeAgent). */
+  readonly agents = new Map<string, AgentSession>();
   /** Synchronous observers of every event of the run, after redaction (logging and metrics built-ins). */
   readonly eventTaps: Array<(ev: UniversalEvent) => void> = [];
   private readonly forkCounts = new Map<string, number>();

@@ -11,7 +11,7 @@ import type { ToolContext } from '../tools/types.js';
 import { sleep } from '../util/clock.js';
 import { onAbort } from '../util/abort.js';
 import { parseDuration } from '../util/duration.js';
-import { runAgent } from '../agents/session.js';
+import { AgentSession } from '../agents/session.js';
 import type { AgentEnvironment } from '../agents/types.js';
 import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
 import type { RunState } from './run-state.js';
@@ -280,7 +280,15 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
   for (;;) {
     const b = rs.barrier();
     if (b) await b;
-    const result = await runAgent(def, a, env);
+    // The session is reachable through engine.pauseAgent / resumeAgent while it runs.
+    const session = new AgentSession(def, env);
+    rs.agents.set(run.path, session);
+    let result: Awaited<ReturnType<AgentSession['run']>>;
+    try {
+      result = await session.run(a);
+    } finally {
+      rs.agents.delete(run.path);
+    }
     let out: unknown = result.output;
     if (run.has('after_agent')) {
       const d = await fireTool(rs, run, 'after_agent', step.agent, a, out, undefined, { agent: def.name, turns: result.turns, usage: result.usage });
