@@ -116,7 +116,7 @@ describe('scopes built with prototype chains', () => {
 
   it('treats a step named constructor as data, but leaves class instances alone', async () => {
     const s = chained();
-    (Object.getPrototypeOf(s.steps) as Record<string, unknown>).constructor = { output: 'c' };
+    (Object.getPrototypeOf(s.steps) as Record<string, unknown>)['constructor'] = { output: 'c' };
     expect(await compileTemplate('${ steps.constructor.output }', origin).evaluate(s)).toBe('c');
     class Point {
       constructor(readonly x: number) {}
