@@ -7,7 +7,7 @@ import type { AgentStep, EmitStep, FailStep, SetStep, ToolStep, WaitStep, Workfl
 import { ErrorCode, HookflowError, toHookflowError } from '../errors.js';
 import type { HookContext, HookPoint, HookResult } from '../hooks/types.js';
 import type { Decision } from '../hooks/runner.js';
-import type { ToolContext } from '../tools/types.js';
+import type { TokenUsage, ToolContext } from '../tools/types.js';
 import { sleep } from '../util/clock.js';
 import { onAbort } from '../util/abort.js';
 import { parseDuration } from '../util/duration.js';
@@ -17,6 +17,36 @@ import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache
 import type { RunState } from './run-state.js';
 import { SkipRequest, Suspended } from './signals.js';
 import { cancelled, evalT, type StepRun } from './step.js';
+
+/**
+ * What a tool's `run` receives. A class rather than a literal: the idempotency key is built only when
+ * a tool reads it, and `reportUsage` is a method instead of a closure per call (the per-step hot path).
+ */
+class ToolCallContext implements ToolContext {
+  readonly runId: string;
+  readonly workspace: string;
+  readonly permissions: { exec?: boolean };
+  private key: string | undefined;
+
+  constructor(
+    private readonly rs: RunState,
+    readonly stepPath: string,
+    readonly attempt: number,
+    readonly signal: AbortSignal,
+    private readonly callId: string | undefined,
+  ) {
+    this.runId = rs.runId;
+    this.workspace = rs.core.workspace;
+    this.permissions = rs.permissions;
+  }
+
+  /** `runId/stepPath/attempt` (plus `/callId` for a call made by an agent turn). */
+  get idempotencyKey(): string {
+    return (this.key ??= `${this.runId}/${this.stepPath}/${this.attempt}${this.callId === undefined ? '' : `/${this.callId}`}`);
+  }
+
+  reportUsage = (u: TokenUsage): void => this.rs.reportUsage(this.stepPath, u);
+}
 
 export function runTask(rs: RunState, run: StepRun, input: unknown, signal: AbortSignal): Promise<unknown> {
   const step = run.step;
@@ -145,16 +175,7 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
     }
   }
   const validated = tool.validate(a);
-  const ctx: ToolContext = {
-    signal,
-    idempotencyKey: `${rs.runId}/${run.path}/${run.attempt}${meta ? `/${String(meta.callId)}` : ''}`,
-    runId: rs.runId,
-    stepPath: run.path,
-    attempt: run.attempt,
-    workspace: core.workspace,
-    reportUsage: (u) => rs.reportUsage(run.path, u),
-    permissions: rs.permissions,
-  };
+  const ctx = new ToolCallContext(rs, run.path, run.attempt, signal, meta === undefined ? undefined : String(meta.callId));
   let budgets: Map<string, number> | undefined;
   for (;;) {
     // Group commit: whatever is staged (this step's start, earlier completions) is durable before the tool acts.
