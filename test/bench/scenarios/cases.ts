@@ -99,6 +99,8 @@ export function otherCases(p: Profile): BenchCase[] {
     { ...cli, id: 'CLI/npx', impl: 'npx hookflow', measure: async () => (await import('./cli.js')).measureCli(p, 'npx') },
     { scenario: 'components', id: 'components/store', title: 'store commit (test/bench/store-commit.ts)', impl: 'stores', unit: 'commit', measure: async () => (await import('./components.js')).measureStoreCommit(p) },
     { scenario: 'components', id: 'components/builtins', title: 'built-in hooks, CPU per step of 1 ms work (test/bench/builtins-overhead.ts)', impl: 'built-ins', unit: 'step', measure: async () => (await import('./components.js')).measureBuiltinOverhead(p) },
+    { scenario: 'components', id: 'components/hooks', title: 'code hooks, CPU (test/bench/hooks-overhead.ts)', impl: 'hooks', unit: 'step', measure: async () => (await import('./components.js')).measureHookOverheadCpu(p) },
+    { scenario: 'components', id: 'components/persistence', title: 'persistence and resume (test/bench/persistence.ts)', impl: 'stores', unit: 'step', measure: async () => (await import('./components.js')).measurePersistence(p) },
     { scenario: 'components', id: 'components/bus', title: 'event bus (test/bench/bus-throughput.ts)', impl: 'EventBus', unit: 'event', measure: async () => (await import('./components.js')).measureBus(p) },
   ];
 }
