@@ -42,7 +42,7 @@ export function measureSqliteChain(p: Profile): Promise<Measurement> {
           store.close();
         },
       },
-      { units: 200, ...reps(p, 20, 3) },
+      { units: 200, ...reps(p, 20, 30) },
     ),
   );
 }
