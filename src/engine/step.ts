@@ -591,7 +591,8 @@ export async function recordNotStarted(rs: RunState, frame: Frame, step: StepDef
   rs.commit([{ runId: rs.runId, path, stepId: step.id, kind: step.kind, status: 'cancelled', attempt: 0, error: view.error }], undefined, frame);
 }
 
-function grant(d: Decision, budgets: Map<string, number>): boolean {
+/** Spends one retry of a hook's `retry {attempts}` budget (per hook, per step execution); false when spent. */
+export function grant(d: Decision, budgets: Map<string, number>): boolean {
   const allowed = (d.result as { attempts?: number }).attempts ?? 1;
   const key = d.hookId ?? '';
   const used = budgets.get(key) ?? 0;
@@ -600,7 +601,8 @@ function grant(d: Decision, budgets: Map<string, number>): boolean {
   return true;
 }
 
-function delayOf(r: HookResult): number {
+/** The `delay` of a retry result in ms (number or duration string; 0 when absent). */
+export function delayOf(r: HookResult): number {
   const d = (r as { delay?: number | string }).delay;
   if (d === undefined) return 0;
   return parseDuration(d) ?? 0;

@@ -16,7 +16,7 @@ import type { AgentEnvironment } from '../agents/types.js';
 import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
 import type { RunState } from './run-state.js';
 import { SkipRequest, Suspended } from './signals.js';
-import { cancelled, evalT, type StepRun } from './step.js';
+import { cancelled, delayOf, evalT, grant, type StepRun } from './step.js';
 
 /**
  * What a tool's `run` receives. A class rather than a literal: the idempotency key is built only when
@@ -115,19 +115,6 @@ async function fireTool(rs: RunState, run: StepRun, point: HookPoint, tool: stri
   return d;
 }
 
-function grantOnce(d: Decision, budgets: Map<string, number>): boolean {
-  const allowed = (d.result as { attempts?: number }).attempts ?? 1;
-  const key = d.hookId ?? '';
-  const used = budgets.get(key) ?? 0;
-  if (used >= allowed) return false;
-  budgets.set(key, used + 1);
-  return true;
-}
-
-function delayMs(r: HookResult): number {
-  const d = (r as { delay?: number | string }).delay;
-  return d === undefined ? 0 : (parseDuration(d) ?? 0);
-}
 
 /**
  * Calls a tool through the hook pipeline. `meta` is set for calls made by an agent turn (then a
@@ -193,8 +180,8 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
       const e = toHookflowError(err, ErrorCode.TOOL_ERROR, run.path);
       if (run.has('tool_error')) {
         const d = await fireTool(rs, run, 'tool_error', name, validated, undefined, e, meta);
-        if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
-          await sleep(core.clock, delayMs(d.result), signal);
+        if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
+          await sleep(core.clock, delayOf(d.result), signal);
           continue;
         }
         if (d.action === 'cancel') throw cancelled(d, 'tool_error');
@@ -209,8 +196,8 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
       if (d.action === 'modify') out = d.output;
       else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
       else if (d.action === 'cancel') throw cancelled(d, 'after_tool');
-      else if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
-        await sleep(core.clock, delayMs(d.result), signal);
+      else if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
+        await sleep(core.clock, delayOf(d.result), signal);
         continue;
       }
     }
@@ -316,8 +303,8 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
       if (d.action === 'modify') out = d.output;
       else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
       else if (d.action === 'cancel') throw cancelled(d, 'after_agent');
-      else if (d.action === 'retry' && grantOnce(d, (budgets ??= new Map()))) {
-        await sleep(core.clock, delayMs(d.result), signal);
+      else if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
+        await sleep(core.clock, delayOf(d.result), signal);
         continue;
       }
     }
