@@ -284,6 +284,18 @@ export class Engine {
     return this.execute(rs, run.lastSeq > 0, opts.signal, run.status);
   }
 
+  /**
+   * Runs that can be carried on now by `resume`: interrupted ones (status running, no live owner) and
+   * suspended ones whose earliest signal timeout has passed. Child runs are left to their parents.
+   */
+  async dueRuns(): Promise<string[]> {
+    const now = this.clock.now();
+    const [running, suspended] = await Promise.all([this.store.listRuns({ status: 'running', limit: 10_000 }), this.store.listRuns({ status: 'suspended', limit: 10_000 })]);
+    const orphaned = running.filter((r) => !r.parentRunId && !this.active.has(r.id) && (!r.owner || !isLocalOwnerAlive(r.owner)));
+    const timedOut = suspended.filter((r) => !r.parentRunId && typeof r.wakeAt === 'number' && r.wakeAt <= now);
+    return [...orphaned, ...timedOut].map((r) => r.id);
+  }
+
   /** Sends a signal to a run; a suspended run waiting for it carries on (in this process). */
   async signal(runId: string, name: string, data: unknown = null): Promise<RunResult> {
     const run = await this.store.getRun(runId);
@@ -562,6 +574,9 @@ export class Engine {
       await rs.flush();
       return { runId: rs.runId, status: rs.status, output: finalOutput, error: null };
     } catch (err) {
+      // The run already ended (its final journal write is what failed, e.g. another process took the run
+      // over and wrote the same seqs): nothing more can be recorded; the error is the answer.
+      if (rs.status !== 'running') throw toHookflowError(err, ErrorCode.STORE);
       try {
         // A cancelled run whose last step suspended (e.g. a wait that never saw the abort) is cancelled, not suspended.
         if (rs.signal.aborted && rs.cancelReason !== undefined) return await this.finishCancelled(rs, hooks);

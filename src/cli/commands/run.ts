@@ -43,9 +43,11 @@ export async function runCommand(verb: Verb, argv: string[], io: CliIO): Promise
         'run-id': { type: 'string' },
         data: { type: 'string' },
         reason: { type: 'string' },
+        due: { type: 'boolean', default: false },
       },
     });
     verbose = values.verbose;
+    if (verb === 'resume' && values.due) return await resumeDue(values, io);
     const need = verb === 'signal' ? 2 : 1;
     if (positionals.length !== need) throw usageError(usageOf(verb));
     const built = await engineFromFlags({ store: values.store, tools: values.tools, workspace: values.workspace }, io);
@@ -132,12 +134,35 @@ async function awaitCancelled(engine: Engine, store: Store, runId: string, reaso
   }
 }
 
+/**
+ * `hookflow resume --due`: carries on every run that is waiting for nobody — interrupted runs whose
+ * process died, and suspended runs whose signal timeout has passed — so a cron entry (or a restart
+ * script) makes durable waits and timeouts take effect without knowing run ids.
+ */
+async function resumeDue(values: { store?: string | undefined; tools?: string[] | undefined; workspace?: string | undefined; json: boolean; quiet: boolean }, io: CliIO): Promise<number> {
+  const { engine, store } = await engineFromFlags({ store: values.store, tools: values.tools, workspace: values.workspace }, io);
+  try {
+    const off = values.quiet ? undefined : attachProgress(engine.bus, io.stderr, { color: io.isTTY });
+    const due = await engine.dueRuns();
+    io.stderr(`hookflow: ${due.length} run${due.length === 1 ? '' : 's'} due on ${store.kind}\n`);
+    const results = await Promise.all(due.map((id) => engine.resume(id).catch((err: unknown) => ({ runId: id, status: 'failed' as const, output: null, error: { code: (err as { code?: string }).code ?? 'INTERNAL', message: err instanceof Error ? err.message : String(err) } }))));
+    await engine.bus.drain();
+    off?.();
+    if (values.json) io.stdout(`${JSON.stringify(results)}\n`);
+    else for (const r of results) io.stderr(`hookflow: run ${r.runId} ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}\n`);
+    return results.some((r) => r.status === 'failed' || r.status === 'cancelled') ? Exit.FAILED : Exit.OK;
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
 function usageOf(verb: Verb): string {
   switch (verb) {
     case 'run':
       return 'usage: hookflow run <file> [--input JSON | --input-file F] [--run-id ID] [--tools M.js] [--json] [--events] [--metrics] [--store S]';
     case 'resume':
-      return 'usage: hookflow resume <runId> [--store S] [--tools M.js] [--json] [--metrics]';
+      return 'usage: hookflow resume <runId> | --due [--store S] [--tools M.js] [--json] [--metrics]';
     case 'signal':
       return 'usage: hookflow signal <runId> <name> [--data JSON] [--store S] [--tools M.js] [--json]';
     case 'cancel':
