@@ -108,6 +108,9 @@ export class Engine {
   private readonly definitionDirs = new Set<string>();
   private agentsCache: Map<string, AgentDefinition> | undefined;
   private readonly shared = new Map<string, unknown>();
+  /** Definitions already checked by prepare(), with the tool registry version they were checked against. */
+  private readonly prepared = new WeakMap<WorkflowDefinition, number>();
+  private readonly hookedSteps = new WeakMap<WorkflowDefinition, StepDef[]>();
   private readonly owner = defaultOwnerId();
   private cancelTimer: ReturnType<typeof setInterval> | undefined;
   private envForBuiltins: BuiltinEnv | undefined;
@@ -425,6 +428,8 @@ export class Engine {
       }
       await p;
     }
+    // A definition is immutable: once checked against this registry version, it stays checked.
+    if (this.prepared.get(def) === this.tools.version) return;
     const missing: string[] = [];
     for (const step of def.stepsById.values()) {
       if (step.kind === 'tool' && !this.tools.has(step.tool)) {
@@ -441,6 +446,7 @@ export class Engine {
       else if (d.source.kind === 'composite') d.source.hooks.forEach(checkUse);
     };
     decls.forEach(checkUse);
+    this.prepared.set(def, this.tools.version);
   }
 
   private async buildHooks(rs: RunState): Promise<void> {
@@ -456,14 +462,24 @@ export class Engine {
       return out;
     };
     rs.workflowHooks = await build(rs.def.hooks);
-    const visit = async (list: StepDef[]): Promise<void> => {
+    for (const step of this.stepsWithHooks(rs.def)) rs.stepHookInstances.set(step, await build(step.hooks));
+  }
+
+  /** Steps (at any depth, catch lists included) that declare their own hooks; computed once per definition. */
+  private stepsWithHooks(def: WorkflowDefinition): StepDef[] {
+    const cached = this.hookedSteps.get(def);
+    if (cached) return cached;
+    const found: StepDef[] = [];
+    const visit = (list: StepDef[]): void => {
       for (const step of list) {
-        if (step.hooks.length > 0) rs.stepHookInstances.set(step, await build(step.hooks));
-        for (const nested of nestedLists(step)) await visit(nested);
-        if (step.catch) await visit(step.catch);
+        if (step.hooks.length > 0) found.push(step);
+        for (const nested of nestedLists(step)) visit(nested);
+        if (step.catch) visit(step.catch);
       }
     };
-    await visit(rs.def.steps);
+    visit(def.steps);
+    this.hookedSteps.set(def, found);
+    return found;
   }
 
   private async execute(rs: RunState, resumed: boolean, external: AbortSignal | undefined, previous?: RunStatus): Promise<RunResult> {

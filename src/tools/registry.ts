@@ -70,6 +70,8 @@ export function compileTool(tool: unknown, where = 'tool'): RegisteredTool {
  */
 export class ToolRegistry {
   readonly #tools = new Map<string, RegisteredTool>();
+  /** Bumped on every change, so callers can cache checks made against the registered names. */
+  version = 0;
 
   constructor(tools?: Iterable<ToolDefinition>) {
     if (tools) this.registerAll(tools);
@@ -80,8 +82,12 @@ export class ToolRegistry {
     const entry = compileTool(tool);
     this.#assertFree(entry.name);
     this.#tools.set(entry.name, entry);
+    this.version++;
     return () => {
-      if (this.#tools.get(entry.name) === entry) this.#tools.delete(entry.name);
+      if (this.#tools.get(entry.name) === entry) {
+        this.#tools.delete(entry.name);
+        this.version++;
+      }
     };
   }
 
@@ -98,6 +104,7 @@ export class ToolRegistry {
       batch.push(entry);
     }
     for (const entry of batch) this.#tools.set(entry.name, entry);
+    this.version++;
   }
 
   /** The tool called `name`, if registered. */
