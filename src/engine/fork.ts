@@ -51,7 +51,7 @@ interface Branch {
 
 
 /** Turns a fork request (from a rule, code, or a journal replay) into branches. */
-export function resolveFork(rs: RunState, req: ForkRequest & { $ref?: boolean }, hookId: string | undefined, origin: ForkOrigin): { branches: Branch[]; concurrency: number; join: 'wait' | 'detach' } {
+export function resolveFork(rs: RunState, req: ForkRequest & { $ref?: boolean }, hookId: string | undefined): { branches: Branch[]; concurrency: number; join: 'wait' | 'detach' } {
   let stepsList = req.steps;
   let branchList = req.branches;
   if (req.$ref === true) {
@@ -76,14 +76,13 @@ export function resolveFork(rs: RunState, req: ForkRequest & { $ref?: boolean },
       branches.push({ steps: defs, bindings });
     });
   }
-  void origin;
   return { branches, concurrency: req.concurrency ?? Math.max(1, branches.length), join: req.join ?? 'wait' };
 }
 
 /** Starts the branches of a fork decision; returns at once. */
 export function startFork(rs: RunState, origin: ForkOrigin, d: Decision): ForkHandle {
   const req = d.result as ForkRequest & { $ref?: boolean };
-  const { branches, concurrency, join } = resolveFork(rs, req, d.hookId, origin);
+  const { branches, concurrency, join } = resolveFork(rs, req, d.hookId);
   const n = rs.nextForkIndex(origin.path);
   const tag = n === 0 ? '#fork' : `#fork${n + 1}`;
   if (join === 'detach' && origin.onDetached) origin.onDetached({ hookId: d.hookId, tag, request: serializable(req) });
@@ -95,7 +94,7 @@ export function startFork(rs: RunState, origin: ForkOrigin, d: Decision): ForkHa
 
 /** Relaunches a detached fork of a completed step when a run resumes. */
 export function relaunchDetached(rs: RunState, origin: ForkOrigin, entry: DetachedEntry): void {
-  const { branches, concurrency } = resolveFork(rs, entry.request as unknown as ForkRequest, entry.hookId, origin);
+  const { branches, concurrency } = resolveFork(rs, entry.request as unknown as ForkRequest, entry.hookId);
   rs.detached.push(runForkBranches(rs, origin, entry.tag, branches, concurrency, 'detach', entry.hookId));
 }
 
