@@ -165,9 +165,12 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
   const ctx = new ToolCallContext(rs, run.path, run.attempt, signal, meta === undefined ? undefined : String(meta.callId));
   let budgets: Map<string, number> | undefined;
   for (;;) {
-    // Group commit: whatever is staged (this step's start, earlier completions) is durable before the tool acts.
-    const b = rs.barrier();
-    if (b) await b;
+    // Group commit: whatever is staged (this step's start, earlier completions) is durable before the
+    // tool acts on the world. A pure tool (sideEffects: false) acts on nothing, so it does not wait.
+    if (tool.definition.sideEffects !== false) {
+      const b = rs.barrier();
+      if (b) await b;
+    }
     let out: unknown;
     const t0 = performance.now();
     try {

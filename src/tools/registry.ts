@@ -46,6 +46,9 @@ export function compileTool(tool: unknown, where = 'tool'): RegisteredTool {
   if (def.description !== undefined && typeof def.description !== 'string') {
     throw new HookflowError(ErrorCode.VALIDATION, `tool "${name}": expected \`description\` to be a string, got ${typeof def.description}`);
   }
+  if (def.sideEffects !== undefined && typeof def.sideEffects !== 'boolean') {
+    throw new HookflowError(ErrorCode.VALIDATION, `tool "${name}": expected \`sideEffects\` to be a boolean, got ${JSON.stringify(def.sideEffects)}`);
+  }
   if (def.fileArgs !== undefined && !(Array.isArray(def.fileArgs) && def.fileArgs.every((a) => typeof a === 'string'))) {
     throw new HookflowError(ErrorCode.VALIDATION, `tool "${name}": expected \`fileArgs\` to be an array of argument names`);
   }

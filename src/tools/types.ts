@@ -34,5 +34,12 @@ export interface ToolDefinition<A = any, R = unknown> { // eslint-disable-line @
   output?: Record<string, unknown> | string;
   /** Marks tools that touch the file system; the security hook sandboxes their `path`-like args. */
   fileArgs?: string[];
+  /**
+   * `false` declares the tool pure: calling it again with the same arguments gives the same result and
+   * changes nothing outside the process. The engine then need not make the journal durable before
+   * calling it (group commit batches across such steps); after a crash it is simply called again.
+   * @default true
+   */
+  sideEffects?: boolean;
   run(args: A, ctx: ToolContext): R | Promise<R>;
 }

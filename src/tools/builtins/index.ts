@@ -24,7 +24,7 @@ export type BuiltinToolsOptions = SystemToolOptions;
  * const registry = new ToolRegistry(builtinTools({ envAllow: ['API_BASE'] }));
  */
 export function builtinTools(opts: BuiltinToolsOptions = {}): ToolDefinition[] {
-  return [
+  const all = [
     ...utilTools,
     datetimeTool,
     ...textTools,
@@ -36,4 +36,19 @@ export function builtinTools(opts: BuiltinToolsOptions = {}): ToolDefinition[] {
     ...httpTools,
     ...systemTools(opts),
   ] as ToolDefinition[];
+  return all.map((t) => (PURE.has(t.name) ? { ...t, sideEffects: false } : t));
 }
+
+/**
+ * Deterministic tools that touch nothing outside the process: the engine may call them before the
+ * journal is durable (see ToolDefinition.sideEffects). Readers of the outside world (file.read,
+ * http.*, env.read) and sources of fresh values (util.uuid, util.random, util.datetime now) are not here.
+ */
+const PURE: ReadonlySet<string> = new Set([
+  'util.echo', 'util.hash', 'util.base64',
+  'text.template', 'text.regex', 'text.transform', 'text.diff',
+  'math.calc',
+  'json.query', 'json.validate', 'json.merge', 'json.parse', 'json.stringify',
+  'csv.parse', 'csv.format',
+  'url.parse',
+]);
