@@ -45,6 +45,7 @@ export function storeCases(p: Profile): BenchCase[] {
   const s4 = { scenario: 'S4', title: 'S1 chain (200 steps) with a store', unit: 'step' };
   return [
     { ...s4, id: 'S4/sqlite', impl: 'hookflow + SqliteStore', target: { maxUsPerUnit: 40 }, measure: async () => (await import('./store.js')).measureSqliteChain(p) },
+    { ...s4, id: 'S4/sqlite-pure', impl: 'hookflow + SqliteStore, tool declared sideEffects: false', measure: async () => (await import('./store.js')).measureSqliteChain(p, 'bench.pure') },
     { ...s4, id: 'S4/memory', impl: 'hookflow + MemoryStore', measure: async () => (await import('./core.js')).measureHookflow('chain', 200, reps(p, 20, 50)) },
     ...(['chain', 'loop'] as const).map((shape) => ({
       scenario: 'S7',

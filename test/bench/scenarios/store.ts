@@ -26,9 +26,9 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-export function measureSqliteChain(p: Profile): Promise<Measurement> {
+export function measureSqliteChain(p: Profile, tool = 'bench.noop'): Promise<Measurement> {
   let n = 0;
-  const def = chainDef(200);
+  const def = chainDef(200, { tool });
   return withTempDir((dir) =>
     timeIt<{ engine: Engine; store: SqliteStore }>(
       {

@@ -8,6 +8,8 @@ import { noop, spin } from './raw.js';
 /** `bench.noop` returns null; `bench.work` spins 1 ms first (S5, S6). */
 export const BENCH_TOOLS: ToolDefinition[] = [
   { name: 'bench.noop', run: noop },
+  // The same no-op declared side-effect free: the journal need not be durable before it runs (S4 variant).
+  { name: 'bench.pure', run: noop, sideEffects: false },
   {
     name: 'bench.work',
     run: async () => {
