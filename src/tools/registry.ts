@@ -57,7 +57,9 @@ export function compileTool(tool: unknown, where = 'tool'): RegisteredTool {
     name,
     description: def.description ?? '',
     definition: def as ToolDefinition,
-    inputSchema: compiled.inputSchema,
+    get inputSchema() {
+      return compiled.inputSchema;
+    },
     validate: compiled.validate,
   };
 }

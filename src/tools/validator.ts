@@ -66,21 +66,29 @@ function compileJsonSchema(name: string, schema: Record<string, unknown>): Compi
 }
 
 function compileZod(name: string, schema: z.ZodType): CompiledInput {
-  let json: Record<string, unknown>;
-  try {
-    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  } catch (err) {
-    throw new HookflowError(ErrorCode.VALIDATION, `tool "${name}": cannot convert its zod input schema to JSON Schema: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  }
-  const known = knownFields(json);
+  // The JSON Schema is derived on first use (tools list, agent tool specs, error hints): converting all
+  // built-in tools at registration cost tens of ms on every `hookflow` start.
+  let json: Record<string, unknown> | undefined;
+  const jsonSchema = (): Record<string, unknown> => {
+    if (json === undefined) {
+      try {
+        json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      } catch (err) {
+        throw new HookflowError(ErrorCode.VALIDATION, `tool "${name}": cannot convert its zod input schema to JSON Schema: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
+    }
+    return json;
+  };
   return {
-    inputSchema: json,
+    get inputSchema() {
+      return jsonSchema();
+    },
     validate(args: unknown): unknown {
       const result = z.safeParse(schema, args);
       if (result.success) return result.data;
-      throw toolInputError(name, zodIssues(result.error.issues, args, 'with'), known);
+      throw toolInputError(name, zodIssues(result.error.issues, args, 'with'), knownFields(jsonSchema()));
     },
   };
 }
