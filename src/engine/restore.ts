@@ -90,7 +90,7 @@ export function viewOf(rec: StepRecord, view: View = new View()): View {
  * Effects of a nested record: variables, consumed signals, cache entries and detached forks (relaunched
  * from `frame`, the restored ancestor's frame; their branches resolve their own bindings).
  */
-function applyEffects(rs: RunState, rec: StepRecord, frame: Frame): void {
+export function applyEffects(rs: RunState, rec: StepRecord, frame: Frame): void {
   const fx = rec.effects;
   if (!fx) return;
   if (fx.vars) Object.assign(rs.vars, fx.vars as Record<string, unknown>);

@@ -25,9 +25,9 @@ import { backoffDelay, isRetryable } from './retry.js';
 import { unboundedListeners, type RunState } from './run-state.js';
 import { SkipRequest, Suspended, type Outcome } from './signals.js';
 import { cacheKeyFor, cacheLookup, cacheStore, type CacheRequest } from './cache.js';
-import { joinForks, relaunchDetached, settleForks, startFork, type DetachedEntry, type ForkHandle, type ForkOrigin } from './fork.js';
+import { joinForks, settleForks, startFork, type DetachedEntry, type ForkHandle, type ForkOrigin } from './fork.js';
 import { runTask } from './tasks.js';
-import { cacheEffect, restoreCacheEntry, restoreNested, resumedRetries, type CacheEffect } from './restore.js';
+import { applyEffects, cacheEffect, restoreNested, resumedRetries, viewOf } from './restore.js';
 import { runPattern } from './patterns/index.js';
 import { runSequence } from './patterns/sequence.js';
 
@@ -59,7 +59,7 @@ export function executeStep(rs: RunState, frame: Frame, step: StepDef, visit: nu
   if (frame.scope.steps !== rs.scope.steps) rs.scope.steps[step.id] = view;
   const rec = rs.replay?.steps.get(path);
   if (rec !== undefined && (RESTORABLE.has(rec.status) || rec.effects?.recovered === true)) {
-    return Promise.resolve(restoreStep(rs, frame, step, rec, view));
+    return Promise.resolve(restoreStep(rs, frame, rec, view));
   }
   const run = new StepRun(rs, frame, step, path, view, rec);
   if (args !== undefined) run.presetArgs = args;
@@ -80,27 +80,13 @@ export function noArgsToPatch(d: Decision, point: HookPoint, step: StepDef, path
   );
 }
 
-function restoreStep(rs: RunState, frame: Frame, step: StepDef, rec: StepRecord, view: View): Outcome {
-  view.output = rec.output ?? null;
-  view.status = rec.status;
-  view.attempts = rec.attempt;
-  view.error = rec.error ?? null;
-  view.started = rec.startedAt ? Date.parse(rec.startedAt) : 0;
-  view.ended = rec.endedAt ? Date.parse(rec.endedAt) : 0;
-  const fx = rec.effects;
+function restoreStep(rs: RunState, frame: Frame, rec: StepRecord, view: View): Outcome {
+  viewOf(rec, view);
+  applyEffects(rs, rec, frame);
   const out: Outcome = { output: view.output };
   if (rec.status === 'skipped') out.skipped = true;
-  if (fx) {
-    if (fx.vars) Object.assign(rs.vars, fx.vars as Record<string, unknown>);
-    if (typeof fx.signal === 'string') rs.signalCursor.set(fx.signal, (rs.signalCursor.get(fx.signal) ?? 0) + 1);
-    if (Array.isArray(fx.forks)) view.forks = fx.forks;
-    if (typeof fx.redirect === 'string') out.redirect = fx.redirect;
-    if (fx.cache) restoreCacheEntry(rs, fx.cache as CacheEffect, rec.output);
-    if (Array.isArray(fx.detached)) {
-      const origin: ForkOrigin = { path: rec.path, stepId: step.id, frame, cause: frame.cause, hooks: frame.hooks };
-      for (const entry of fx.detached as DetachedEntry[]) relaunchDetached(rs, origin, entry);
-    }
-  }
+  const redirect = rec.effects?.redirect;
+  if (typeof redirect === 'string') out.redirect = redirect;
   // The step's pattern is not walked again: what its nested steps did is re-applied from their records.
   restoreNested(rs, frame, rec);
   return out;
