@@ -117,6 +117,28 @@ async function fireTool(rs: RunState, run: StepRun, point: HookPoint, tool: stri
 
 
 /**
+ * Carries out an after_tool / after_agent decision: modify or replace give the new output, cancel
+ * throws, and a retry within its hook's budget waits its delay and asks the caller to call again.
+ */
+async function carryOutAfter(rs: RunState, d: Decision, point: 'after_tool' | 'after_agent', output: unknown, budgets: Map<string, number>, signal: AbortSignal): Promise<{ output: unknown; retry: boolean }> {
+  switch (d.action) {
+    case 'modify':
+      return { output: d.output, retry: false };
+    case 'replace':
+      return { output: (d.result as { value: unknown }).value, retry: false };
+    case 'cancel':
+      throw cancelled(d, point);
+    case 'retry':
+      if (!grant(d, budgets)) break;
+      await sleep(rs.core.clock, delayOf(d.result), signal);
+      return { output, retry: true };
+    default:
+      break;
+  }
+  return { output, retry: false };
+}
+
+/**
  * Calls a tool through the hook pipeline. `meta` is set for calls made by an agent turn (then a
  * `skip` ends the call with null instead of skipping the step).
  */
@@ -196,13 +218,9 @@ export async function invokeTool(rs: RunState, run: StepRun, name: string, args:
       const opMs = performance.now() - t0;
       const d = await fireTool(rs, run, 'after_tool', name, validated, out, undefined, meta);
       core.runner.observe(d.ran, opMs);
-      if (d.action === 'modify') out = d.output;
-      else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
-      else if (d.action === 'cancel') throw cancelled(d, 'after_tool');
-      else if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
-        await sleep(core.clock, delayOf(d.result), signal);
-        continue;
-      }
+      const after = await carryOutAfter(rs, d, 'after_tool', out, (budgets ??= new Map()), signal);
+      if (after.retry) continue;
+      out = after.output;
     }
     if (cacheReq) await cacheStore(rs, cacheReq, out);
     return out;
@@ -303,13 +321,9 @@ async function runAgentStep(rs: RunState, run: StepRun, step: AgentStep, input: 
     let out: unknown = result.output;
     if (run.has('after_agent')) {
       const d = await fireTool(rs, run, 'after_agent', step.agent, a, out, undefined, { agent: def.name, turns: result.turns, usage: result.usage });
-      if (d.action === 'modify') out = d.output;
-      else if (d.action === 'replace') out = (d.result as { value: unknown }).value;
-      else if (d.action === 'cancel') throw cancelled(d, 'after_agent');
-      else if (d.action === 'retry' && grant(d, (budgets ??= new Map()))) {
-        await sleep(core.clock, delayOf(d.result), signal);
-        continue;
-      }
+      const after = await carryOutAfter(rs, d, 'after_agent', out, (budgets ??= new Map()), signal);
+      if (after.retry) continue;
+      out = after.output;
     }
     if (cacheReq) await cacheStore(rs, cacheReq, out);
     return out;
